@@ -1,0 +1,63 @@
+// Cache: answers from the parent, positive and negative, kept for their TTL.
+//
+// Keyed by (canonical name, type). Positive entries live for the smallest TTL of their records,
+// negative ones (NXDOMAIN and NODATA, RFC 2308) for min(SOA TTL, SOA MINIMUM); both clamped by
+// the settings. A TTL of 0 is never stored. Lookups return the records with the seconds left
+// as their TTL. Expired entries are kept up to `max_stale` longer for serve-stale (RFC 8767).
+// The cache is split into shards, each with its own lock and LRU list, so it is bounded by
+// `capacity` entries whatever the query mix. Time is a parameter: no clock is read here.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "resolver/dns/answer.hpp"
+
+namespace resolver::cache {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+struct CacheSettings {
+  std::size_t capacity = 100'000;  // entries
+  std::uint32_t min_ttl = 0;
+  std::uint32_t max_ttl = 86'400;
+  std::uint32_t max_negative_ttl = 3'600;
+  std::chrono::seconds max_stale{86'400};
+};
+
+class Cache {
+ public:
+  static constexpr std::size_t kShardCount = 16;
+
+  explicit Cache(CacheSettings settings = {});
+  ~Cache();
+
+  // Returns whether the answer was stored: only NOERROR with records, or NXDOMAIN/NODATA with a
+  // SOA, and only with a TTL above 0.
+  bool insert(const dns::Question& question, const dns::Answer& answer, TimePoint now);
+  // A fresh entry, TTLs counted down to `now`.
+  std::optional<dns::Answer> lookup(const dns::Question& question, TimePoint now);
+  // An expired entry no older than max_stale, TTLs set to `stale_ttl` (RFC 8767 4).
+  std::optional<dns::Answer> lookup_stale(const dns::Question& question, TimePoint now,
+                                          std::uint32_t stale_ttl);
+  std::size_t size() const;
+  const CacheSettings& settings() const { return settings_; }
+
+ private:
+  struct Shard;
+  Shard& shard_for(const std::string& key);
+
+  CacheSettings settings_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace resolver::cache

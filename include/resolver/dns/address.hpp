@@ -1,0 +1,21 @@
+// Address literals of the record file and the text protocol: dotted-quad IPv4 (A) and RFC 4291 IPv6 (AAAA).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "resolver/dns/types.hpp"
+
+namespace resolver::dns {
+
+struct AddressRdata {
+  RrType type;
+  std::vector<std::uint8_t> rdata;  // 4 or 16 bytes, network order
+};
+
+// nullopt unless `text` is exactly one IPv4 or IPv6 address (no port, no zone, no padding).
+std::optional<AddressRdata> parse_address(std::string_view text);
+
+}  // namespace resolver::dns

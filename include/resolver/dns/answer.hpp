@@ -1,0 +1,39 @@
+// Answer: the outcome of resolving one question, independent of the protocol that asked.
+//
+// The DNS codec turns it into a response message, the text codec into lines. TTLs in it are
+// the seconds left at the moment it was produced.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "resolver/dns/message.hpp"
+
+namespace resolver::dns {
+
+struct Answer {
+  Rcode rcode = Rcode::NoError;
+  bool authoritative = false;
+  std::vector<ResourceRecord> answers;
+  std::vector<ResourceRecord> authority;  // the SOA of a negative answer (RFC 2308 3)
+
+  bool is_negative() const { return rcode == Rcode::NxDomain || (rcode == Rcode::NoError && answers.empty()); }
+};
+
+// Smallest TTL among the answer records, or for a negative answer its SOA-derived TTL;
+// nullopt when there is nothing to take a TTL from.
+std::optional<std::uint32_t> answer_ttl(const Answer& answer);
+
+// A SERVFAIL, REFUSED, ... answer without records.
+Answer failure_answer(Rcode rcode);
+
+}  // namespace resolver::dns
+
+namespace resolver::dns {
+
+// A negative answer (NXDOMAIN, or NOERROR without records) carrying a synthesized SOA for the
+// root whose TTL and MINIMUM are `ttl`, so caches below us keep it for that long (RFC 2308 3).
+Answer negative_answer(Rcode rcode, std::uint32_t ttl, bool authoritative);
+
+}  // namespace resolver::dns

@@ -1,0 +1,58 @@
+// QueryHandler: the resolution order of design.md, without any I/O.
+//
+//   1. local records: authoritative; a local name is answered for every type (NODATA when it
+//      lacks the type) and never forwarded;
+//   2. the cache, fresh entries only;
+//   3. the parent, when there is one and the client asked for recursion: `Forward`;
+//   4. otherwise NXDOMAIN (a root), or REFUSED for a non-recursive miss below a parent.
+// When a forward ends, `complete` caches what the parent said and produces the client's
+// answer; if the parent failed it falls back to a stale entry (RFC 8767) or SERVFAIL.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "resolver/cache/cache.hpp"
+#include "resolver/dns/answer.hpp"
+#include "resolver/records/local_records.hpp"
+
+namespace resolver::server {
+
+struct HandlerSettings {
+  bool has_parent = false;
+  std::uint32_t local_negative_ttl = 60;  // NXDOMAIN/NODATA TTL for names we are authoritative for
+  bool serve_stale = true;
+  std::uint32_t stale_ttl = 30;  // RFC 8767 4 recommends 30 seconds
+};
+
+enum class Resolution { Answered, Forward };
+
+// What the parent said, or that it could not be reached.
+struct UpstreamOutcome {
+  bool reached = false;
+  dns::Answer answer;  // when reached
+  std::string error;   // when not reached, for the log
+};
+
+class QueryHandler {
+ public:
+  QueryHandler(std::shared_ptr<const records::LocalRecords> local, cache::Cache& cache,
+               HandlerSettings settings);
+
+  Resolution resolve(const dns::Question& question, bool recursion_desired, cache::TimePoint now,
+                     dns::Answer& out) const;
+  dns::Answer complete(const dns::Question& question, const UpstreamOutcome& outcome,
+                       cache::TimePoint now) const;
+
+  const HandlerSettings& settings() const { return settings_; }
+
+ private:
+  bool answer_locally(const dns::Question& question, dns::Answer& out) const;
+
+  std::shared_ptr<const records::LocalRecords> local_;
+  cache::Cache& cache_;
+  HandlerSettings settings_;
+};
+
+}  // namespace resolver::server

@@ -1,0 +1,125 @@
+#include "resolver/cache/cache.hpp"
+
+#include <algorithm>
+#include <functional>
+
+namespace resolver::cache {
+namespace {
+
+std::string cache_key(const dns::Question& question) {
+  std::string key = question.name.key();
+  auto type = dns::to_underlying(question.type);
+  key.push_back(static_cast<char>(type >> 8));
+  key.push_back(static_cast<char>(type & 0xFF));
+  return key;
+}
+
+void set_ttls(dns::Answer& answer, std::uint32_t ttl) {
+  for (auto& record : answer.answers) record.ttl = ttl;
+  for (auto& record : answer.authority) record.ttl = ttl;
+}
+
+}  // namespace
+
+struct Cache::Shard {
+  struct Entry {
+    dns::Answer answer;
+    TimePoint expires;
+    std::list<std::string>::iterator recency;
+  };
+  std::mutex mutex;
+  std::unordered_map<std::string, Entry> entries;
+  std::list<std::string> recency;  // most recently used first
+  std::size_t capacity = 1;
+
+  void erase(std::unordered_map<std::string, Entry>::iterator it) {
+    recency.erase(it->second.recency);
+    entries.erase(it);
+  }
+  void touch(Entry& entry) { recency.splice(recency.begin(), recency, entry.recency); }
+};
+
+Cache::Cache(CacheSettings settings) : settings_(settings) {
+  // Fewer shards than kShardCount for tiny caches, so the total never exceeds the capacity.
+  std::size_t shard_count = std::clamp<std::size_t>(settings_.capacity, 1, kShardCount);
+  std::size_t per_shard = std::max<std::size_t>(1, settings_.capacity / shard_count);
+  for (std::size_t i = 0; i < shard_count; ++i) {
+    shards_.push_back(std::make_unique<Shard>());
+    shards_.back()->capacity = per_shard;
+  }
+}
+
+Cache::~Cache() = default;
+
+Cache::Shard& Cache::shard_for(const std::string& key) {
+  return *shards_[std::hash<std::string>{}(key) % shards_.size()];
+}
+
+bool Cache::insert(const dns::Question& question, const dns::Answer& answer, TimePoint now) {
+  bool positive = answer.rcode == dns::Rcode::NoError && !answer.answers.empty();
+  bool negative = (answer.rcode == dns::Rcode::NxDomain ||
+                   (answer.rcode == dns::Rcode::NoError && answer.answers.empty())) &&
+                  !answer.authority.empty();
+  if (!positive && !negative) return false;
+  auto ttl = dns::answer_ttl(answer);
+  if (!ttl || *ttl == 0) return false;
+  std::uint32_t lifetime = positive
+                               ? std::clamp(*ttl, settings_.min_ttl, settings_.max_ttl)
+                               : std::min(*ttl, settings_.max_negative_ttl);
+  if (lifetime == 0) return false;
+
+  std::string key = cache_key(question);
+  Shard& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.entries.find(key);
+  if (it != shard.entries.end()) shard.erase(it);
+  while (shard.entries.size() >= shard.capacity) {
+    shard.entries.erase(shard.recency.back());
+    shard.recency.pop_back();
+  }
+  shard.recency.push_front(key);
+  Shard::Entry entry{answer, now + std::chrono::seconds(lifetime), shard.recency.begin()};
+  entry.answer.authoritative = false;
+  shard.entries.emplace(std::move(key), std::move(entry));
+  return true;
+}
+
+std::optional<dns::Answer> Cache::lookup(const dns::Question& question, TimePoint now) {
+  std::string key = cache_key(question);
+  Shard& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.entries.find(key);
+  if (it == shard.entries.end() || it->second.expires <= now) return std::nullopt;
+  shard.touch(it->second);
+  dns::Answer answer = it->second.answer;
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(it->second.expires - now);
+  set_ttls(answer, static_cast<std::uint32_t>(left.count()));
+  return answer;
+}
+
+std::optional<dns::Answer> Cache::lookup_stale(const dns::Question& question, TimePoint now,
+                                               std::uint32_t stale_ttl) {
+  std::string key = cache_key(question);
+  Shard& shard = shard_for(key);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.entries.find(key);
+  if (it == shard.entries.end()) return std::nullopt;
+  if (it->second.expires + settings_.max_stale < now) {
+    shard.erase(it);
+    return std::nullopt;
+  }
+  dns::Answer answer = it->second.answer;
+  set_ttls(answer, stale_ttl);
+  return answer;
+}
+
+std::size_t Cache::size() const {
+  std::size_t total = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    total += shard->entries.size();
+  }
+  return total;
+}
+
+}  // namespace resolver::cache

@@ -1,0 +1,80 @@
+#include "resolver/server/server.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <thread>
+
+#include "resolver/server/forwarder.hpp"
+#include "resolver/server/udp_server.hpp"
+
+namespace resolver::server {
+namespace {
+
+using boost::asio::ip::udp;
+using ReusePort = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+udp::socket bind_socket(boost::asio::io_context& io, const udp::endpoint& endpoint) {
+  udp::socket socket(io);
+  socket.open(endpoint.protocol());
+  socket.set_option(ReusePort(true));
+  if (endpoint.address().is_v6()) socket.set_option(boost::asio::ip::v6_only(false));
+  socket.bind(endpoint);
+  return socket;
+}
+
+// The handler is built from the settings, so they must be complete before it is.
+ServerSettings completed(ServerSettings settings) {
+  settings.handler.has_parent = settings.upstream.has_value();
+  return settings;
+}
+
+}  // namespace
+
+struct Server::Worker {
+  Worker(const ServerSettings& settings, const QueryHandler& handler, const udp::endpoint& bind_to)
+      : io(1) {
+    if (settings.upstream) {
+      upstream.emplace(io, *settings.upstream);
+      forwarder.emplace(handler, *upstream);
+    }
+    server.emplace(bind_socket(io, bind_to), handler, forwarder ? &*forwarder : nullptr,
+                   settings.log_queries);
+    server->start();
+  }
+
+  boost::asio::io_context io;
+  std::optional<Upstream> upstream;
+  std::optional<Forwarder> forwarder;
+  std::optional<UdpServer> server;
+};
+
+Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalRecords> local)
+    : settings_(completed(std::move(settings))),
+      cache_(settings_.cache),
+      handler_(std::move(local), cache_, settings_.handler) {
+  unsigned threads = std::max(1u, settings_.threads);
+  workers_.push_back(std::make_unique<Worker>(settings_, handler_, settings_.listen));
+  // With port 0 the first socket got an ephemeral port; the others must share it.
+  udp::endpoint bound = workers_.front()->server->local_endpoint();
+  for (unsigned i = 1; i < threads; ++i) {
+    workers_.push_back(std::make_unique<Worker>(settings_, handler_, bound));
+  }
+}
+
+Server::~Server() = default;
+
+udp::endpoint Server::local_endpoint() const { return workers_.front()->server->local_endpoint(); }
+
+void Server::run() {
+  std::vector<std::jthread> threads;
+  for (std::size_t i = 1; i < workers_.size(); ++i) {
+    threads.emplace_back([worker = workers_[i].get()] { worker->io.run(); });
+  }
+  workers_.front()->io.run();
+}
+
+void Server::stop() {
+  for (auto& worker : workers_) worker->io.stop();
+}
+
+}  // namespace resolver::server

@@ -1,0 +1,125 @@
+#include "resolver/text/text_protocol.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "resolver/dns/rdata.hpp"
+#include "resolver/dns/address.hpp"
+
+namespace resolver::text {
+namespace {
+
+std::string failure_line(const dns::DnsName& name, std::string_view what, std::uint32_t ttl) {
+  return name.to_text() + "," + std::string(what) + "," + std::to_string(ttl);
+}
+
+std::optional<std::uint32_t> parse_ttl(std::string_view text) {
+  std::uint32_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::string_view strip_line_end(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
+}
+
+}  // namespace
+
+bool is_text_datagram(std::span<const std::uint8_t> datagram) {
+  return !datagram.empty() && std::find(datagram.begin(), datagram.end(), 0) == datagram.end();
+}
+
+std::optional<dns::DnsName> parse_text_query(std::span<const std::uint8_t> datagram) {
+  std::string_view text(reinterpret_cast<const char*>(datagram.data()), datagram.size());
+  if (text.size() > dns::DnsName::kMaxTextLength + 3) return std::nullopt;
+  if (text.ends_with("\r\n")) {
+    text.remove_suffix(2);
+  } else if (text.ends_with("\n")) {
+    text.remove_suffix(1);
+  }
+  if (text == ".") return std::nullopt;  // the root has no address
+  return dns::DnsName::parse(text).name();
+}
+
+dns::Answer merge_address_answers(const dns::Answer& a, const dns::Answer& aaaa) {
+  auto failed = [](const dns::Answer& answer) {
+    return answer.rcode != dns::Rcode::NoError && answer.rcode != dns::Rcode::NxDomain;
+  };
+  if (a.answers.empty() && aaaa.answers.empty()) {
+    if (failed(a)) return a;
+    if (failed(aaaa)) return aaaa;
+    return a;
+  }
+  dns::Answer merged;
+  merged.authoritative = a.authoritative && aaaa.authoritative;
+  merged.answers = a.answers;
+  merged.answers.insert(merged.answers.end(), aaaa.answers.begin(), aaaa.answers.end());
+  return merged;
+}
+
+std::string format_text_reply(const dns::DnsName& name, const dns::Answer& answer) {
+  switch (answer.rcode) {
+    case dns::Rcode::NoError:
+    case dns::Rcode::NxDomain:
+      break;
+    case dns::Rcode::Refused:
+      return failure_line(name, "REFUSED", 0);
+    case dns::Rcode::FormErr:
+      return std::string(kFormErrReply);
+    default:
+      return failure_line(name, "SERVFAIL", 0);
+  }
+  std::string reply;
+  std::string owner = name.to_text();
+  for (const auto& record : answer.answers) {
+    auto address = dns::address_text(record);
+    if (!address) continue;
+    if (!reply.empty()) reply.push_back('\n');
+    reply += owner + "," + *address + "," + std::to_string(record.ttl);
+  }
+  if (!reply.empty()) return reply;
+  std::uint32_t ttl = dns::answer_ttl(answer).value_or(0);
+  return failure_line(name, answer.rcode == dns::Rcode::NxDomain ? "NXDOMAIN" : "NODATA", ttl);
+}
+
+std::optional<dns::Answer> parse_text_reply(std::string_view reply, const dns::DnsName& name) {
+  dns::Answer answer;
+  std::optional<dns::Answer> negative;
+  bool answered = false;
+  std::size_t begin = 0;
+  while (begin <= reply.size()) {
+    std::size_t newline = reply.find('\n', begin);
+    std::size_t end = newline == std::string_view::npos ? reply.size() : newline;
+    std::string_view line = strip_line_end(reply.substr(begin, end - begin));
+    begin = end + 1;
+    auto first = line.find(',');
+    auto last = line.rfind(',');
+    if (first == std::string_view::npos || first == last) continue;
+    auto owner = dns::DnsName::parse(line.substr(0, first)).name();
+    auto value = line.substr(first + 1, last - first - 1);
+    auto ttl = parse_ttl(line.substr(last + 1));
+    if (!owner || !(*owner == name) || !ttl) continue;
+    if (auto address = dns::parse_address(value)) {
+      dns::ResourceRecord record;
+      record.name = name;
+      record.type = address->type;
+      record.ttl = *ttl;
+      record.rdata = std::move(address->rdata);
+      answer.answers.push_back(std::move(record));
+      answered = true;
+    } else if (value == "NXDOMAIN" || value == "NODATA") {
+      auto rcode = value == "NXDOMAIN" ? dns::Rcode::NxDomain : dns::Rcode::NoError;
+      negative = dns::negative_answer(rcode, *ttl, false);
+    } else if (value == "SERVFAIL") {
+      negative = dns::failure_answer(dns::Rcode::ServFail);
+    } else if (value == "REFUSED") {
+      negative = dns::failure_answer(dns::Rcode::Refused);
+    }
+  }
+  if (answered) return answer;
+  return negative;
+}
+
+}  // namespace resolver::text
