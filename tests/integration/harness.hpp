@@ -1,0 +1,123 @@
+// Integration harness: the real `resolver` binary and real peers over real sockets.
+//
+// Readiness is always observed, never assumed: a server is ready when its log says
+// `listening on ADDR:PORT`, a peer when it answers a query.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "resolver/dns/message.hpp"
+
+namespace harness {
+
+using Bytes = std::vector<std::uint8_t>;
+using namespace std::chrono_literals;
+
+std::string binary();  // path of the built resolver executable
+std::string source_dir();
+
+// A file in a fresh temporary directory, removed with the process's other temp files.
+std::string write_temp_file(const std::string& name, const std::string& content);
+std::string temp_dir();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv to completion (killed after `timeout`), feeding `input` on stdin.
+CommandResult run(const std::vector<std::string>& argv, const std::string& input = "",
+                  std::chrono::milliseconds timeout = 20s);
+
+bool have_program(const std::string& name);
+
+// A child process whose stderr is collected in the background.
+class Process {
+ public:
+  explicit Process(const std::vector<std::string>& argv);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Waits until the log contains `needle`; returns false on timeout or process exit.
+  bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout = 10s);
+  std::string log() const;
+  // Sends `signal` and waits for the exit; returns the exit status (128+N if killed by N).
+  int stop(int signal = 15, std::chrono::milliseconds timeout = 10s);
+  bool running();
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  int exit_status_ = -1;
+  std::thread reader_;
+  mutable std::mutex mutex_;
+  std::string log_;
+};
+
+// `resolver server 0 PARENT_IP PARENT_PORT RECORDS extra...`, started and waited for.
+class ResolverServer {
+ public:
+  ResolverServer(const std::string& records_file, std::optional<std::uint16_t> parent_port,
+                 std::vector<std::string> extra = {});
+  std::uint16_t port() const { return port_; }
+  Process& process() { return *process_; }
+  int stop(int signal = 15) { return process_->stop(signal); }
+
+ private:
+  std::unique_ptr<Process> process_;
+  std::uint16_t port_ = 0;
+};
+
+// One UDP exchange with 127.0.0.1:port; nullopt when nothing came back in time.
+std::optional<Bytes> udp_exchange(std::uint16_t port, const Bytes& request,
+                                  std::chrono::milliseconds timeout = 3s);
+std::optional<std::string> text_query(std::uint16_t port, const std::string& datagram,
+                                      std::chrono::milliseconds timeout = 3s);
+Bytes to_bytes(const std::string& text);
+
+// A DNS query for `name`/`type`; `edns` adds an OPT with the given UDP size.
+Bytes dns_query(const std::string& name, resolver::dns::RrType type, std::uint16_t id = 0x1234,
+                bool recursion_desired = true, std::optional<std::uint16_t> edns = std::nullopt);
+
+// A UDP port that was free a moment ago (for peers that cannot bind port 0 and report it).
+std::uint16_t free_udp_port();
+
+// A scripted parent: for each query datagram, `respond` returns the datagrams to send back
+// (none: silence). Counts the queries it saw.
+class FakeParent {
+ public:
+  using Respond = std::function<std::vector<Bytes>(const Bytes& query)>;
+  explicit FakeParent(Respond respond);
+  ~FakeParent();
+  std::uint16_t port() const { return port_; }
+  int queries() const { return queries_.load(); }
+  // Sends `datagram` to the last client from a different socket (a spoofer's port).
+  int fd() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<int> queries_{0};
+  std::atomic<bool> stopping_{false};
+  Respond respond_;
+  std::thread thread_;
+};
+
+// A reply to `query` (which must be a valid DNS query) with the given answers and rcode.
+Bytes dns_reply(const Bytes& query, const std::vector<resolver::dns::ResourceRecord>& answers,
+                resolver::dns::Rcode rcode = resolver::dns::Rcode::NoError,
+                const std::vector<resolver::dns::ResourceRecord>& authority = {});
+resolver::dns::ResourceRecord a_record(const std::string& name, const std::string& address,
+                                       std::uint32_t ttl);
+
+}  // namespace harness

@@ -1,0 +1,106 @@
+// Malformed input, spoofed upstream replies and bursts of identical misses.
+#include <catch2/catch.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "harness.hpp"
+#include "resolver/dns/query_parser.hpp"
+
+using namespace harness;
+using namespace resolver::dns;
+
+namespace {
+
+const std::string kRecords = "local.example,192.0.2.1,60\n";
+
+Header header_of(const Bytes& reply) {
+  WireReader reader(reply);
+  return Header::read(reader);
+}
+
+std::uint16_t id_of(const Bytes& query) { return static_cast<std::uint16_t>(query[0] << 8 | query[1]); }
+
+}  // namespace
+
+TEST_CASE("garbage and mutated datagrams do not stop the server", "[robustness]") {
+  FakeParent parent([](const Bytes& query) {
+    auto parse = parse_query(query);
+    if (parse.action != QueryParse::Action::Answer) return std::vector<Bytes>{};
+    auto record = a_record("placeholder.example", "192.0.2.99", 60);
+    record.name = parse.query.question.name;  // may hold any bytes: mutated queries get here
+    return std::vector<Bytes>{dns_reply(query, {record})};
+  });
+  ResolverServer server(write_temp_file("garbage.txt", kRecords), parent.port());
+  std::mt19937 random(12345);
+  auto valid = dns_query("local.example", RrType::A, 7, true, 1232);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server.port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < 5000; ++i) {
+    Bytes datagram;
+    if (i % 2 == 0) {
+      datagram.resize(random() % 600);
+      for (auto& byte : datagram) byte = static_cast<std::uint8_t>(random());
+    } else {
+      datagram = valid;
+      for (int flips = 0; flips < 1 + static_cast<int>(random() % 4); ++flips) {
+        datagram[random() % datagram.size()] = static_cast<std::uint8_t>(random());
+      }
+      if (random() % 4 == 0) datagram.resize(random() % datagram.size());
+    }
+    sendto(fd, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&address),
+           sizeof address);
+  }
+  close(fd);
+  auto reply = udp_exchange(server.port(), dns_query("local.example", RrType::A));
+  REQUIRE(reply);
+  CHECK(header_of(*reply).ancount == 1);
+  CHECK(text_query(server.port(), "local.example") == "local.example,192.0.2.1,60");
+  CHECK(server.process().running());
+}
+
+TEST_CASE("replies with a wrong ID or question are dropped and the honest one is used",
+          "[robustness]") {
+  FakeParent parent([](const Bytes& query) {
+    auto forged_id = dns_reply(query, {a_record("target.example", "6.6.6.6", 3600)});
+    forged_id[0] ^= 0x5A;
+    auto other_question = dns_query("other.example", RrType::A, id_of(query));
+    auto forged_question = dns_reply(other_question, {a_record("other.example", "6.6.6.7", 3600)});
+    auto honest = dns_reply(query, {a_record("target.example", "192.0.2.80", 300),
+                                    a_record("unsolicited.example", "6.6.6.8", 3600)});
+    return std::vector<Bytes>{forged_id, forged_question, honest};
+  });
+  ResolverServer child(write_temp_file("spoof.txt", kRecords), parent.port());
+  CHECK(text_query(child.port(), "target.example") == "target.example,192.0.2.80,300");
+  int before = parent.queries();
+  // The unsolicited record for another name was not cached: asking for it goes upstream.
+  text_query(child.port(), "unsolicited.example");
+  CHECK(parent.queries() > before);
+}
+
+TEST_CASE("identical misses in flight are coalesced into one upstream query", "[robustness]") {
+  FakeParent parent([](const Bytes& query) {
+    std::this_thread::sleep_for(300ms);  // a slow parent, so the clients' queries overlap
+    return std::vector<Bytes>{dns_reply(query, {a_record("popular.example", "192.0.2.44", 60)})};
+  });
+  ResolverServer child(write_temp_file("coalesce.txt", kRecords), parent.port(),
+                       {"--threads", "1"});
+  std::vector<std::thread> clients;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 20; ++i) {
+    clients.emplace_back([&, i] {
+      auto reply = udp_exchange(child.port(), dns_query("popular.example", RrType::A,
+                                                        static_cast<std::uint16_t>(i)));
+      if (reply && header_of(*reply).ancount == 1) ++answered;
+    });
+  }
+  for (auto& client : clients) client.join();
+  CHECK(answered == 20);
+  CHECK(parent.queries() == 1);
+}
