@@ -42,10 +42,11 @@ struct Cache::Shard {
 Cache::Cache(CacheSettings settings) : settings_(settings) {
   // Fewer shards than kShardCount for tiny caches, so the total never exceeds the capacity.
   std::size_t shard_count = std::clamp<std::size_t>(settings_.capacity, 1, kShardCount);
-  std::size_t per_shard = std::max<std::size_t>(1, settings_.capacity / shard_count);
+  // The remainder goes one entry each to the first shards, so the shards add up to the capacity.
   for (std::size_t i = 0; i < shard_count; ++i) {
     shards_.push_back(std::make_unique<Shard>());
-    shards_.back()->capacity = per_shard;
+    shards_.back()->capacity = std::max<std::size_t>(
+        1, settings_.capacity / shard_count + (i < settings_.capacity % shard_count ? 1 : 0));
   }
 }
 
@@ -60,7 +61,8 @@ bool Cache::insert(const dns::Question& question, const dns::Answer& answer, Tim
   bool negative = (answer.rcode == dns::Rcode::NxDomain ||
                    (answer.rcode == dns::Rcode::NoError && answer.answers.empty())) &&
                   !answer.authority.empty();
-  if (!positive && !negative) return false;
+  // A capacity of 0 means no caching; the shards hold at least one entry each otherwise.
+  if (settings_.capacity == 0 || (!positive && !negative)) return false;
   auto ttl = dns::answer_ttl(answer);
   if (!ttl || *ttl == 0) return false;
   std::uint32_t lifetime = positive

@@ -62,7 +62,10 @@ std::optional<dns::ResourceRecord> parse_record_line(std::string_view line,
     begin = comma + 1;
   }
   if (count < 3) {
-    return fail(diagnostic, line.size() + 1,
+    // Just after the last field: trailing blanks, a comment or the CR of a CRLF file must not
+    // move the column.
+    const Field& last = fields[count - 1];
+    return fail(diagnostic, last.column + last.text.size(),
                 "expected 3 fields name,address,ttl, found " + std::to_string(count));
   }
   const Field& name = fields[0];
@@ -85,9 +88,10 @@ std::optional<dns::ResourceRecord> parse_record_line(std::string_view line,
   auto [end, error] = std::from_chars(ttl.text.data(), ttl.text.data() + ttl.text.size(), seconds);
   if (ttl.text.empty() || error != std::errc() || end != ttl.text.data() + ttl.text.size() ||
       seconds > kMaxTtl) {
-    std::string shown = ttl.text.empty() ? "missing TTL" : "TTL " + quoted(ttl.text);
-    return fail(diagnostic, ttl.column,
-                shown + " is not a whole number of seconds from 0 to 2147483647");
+    if (ttl.text.empty()) return fail(diagnostic, ttl.column, "missing TTL");
+    return fail(
+        diagnostic, ttl.column,
+        "TTL " + quoted(ttl.text) + " is not a whole number of seconds from 0 to 2147483647");
   }
   dns::ResourceRecord record;
   record.name = *parsed_name.name();

@@ -1,0 +1,341 @@
+#include "resolver/records/record_file.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "resolver/dns/rdata.hpp"
+
+namespace {
+
+using resolver::dns::DnsName;
+using resolver::dns::RrType;
+using resolver::records::parse_record_text;
+using resolver::records::RecordFile;
+
+// A directory of its own under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = std::filesystem::temp_directory_path() /
+            ("resolver_record_file_test_" + std::to_string(::getpid()) + "_" +
+             std::to_string(counter++));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string write(const std::string& name, const std::string& content) const {
+    auto file = path_ / name;
+    std::ofstream out(file, std::ios::binary);
+    out << content;
+    return file.string();
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::vector<std::string> diagnostic_texts(const RecordFile& file) {
+  std::vector<std::string> texts;
+  for (const auto& diagnostic : file.diagnostics) texts.push_back(diagnostic.to_string());
+  return texts;
+}
+
+std::string address_of(const resolver::dns::ResourceRecord& record) {
+  return resolver::dns::address_text(record).value_or("<not an address>");
+}
+
+}  // namespace
+
+TEST_CASE("every kind of bad line is reported as FILE:LINE:COL: message", "[records]") {
+  const std::string label64(64, 'x');
+  // Four 63-character labels: 255 characters, two more than RFC 1035 allows in text.
+  const std::string label63(63, 'a');
+  const std::string name255 = label63 + "." + label63 + "." + label63 + "." + label63;
+  struct Case {
+    std::string line;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {",192.0.2.1,60", "t.txt:1:1: empty name"},
+      {"a..example,192.0.2.1,60",
+       "t.txt:1:3: empty label (two dots in a row, or a leading dot) in 'a..example'"},
+      {".example,192.0.2.1,60",
+       "t.txt:1:1: empty label (two dots in a row, or a leading dot) in '.example'"},
+      {label64 + ".example,192.0.2.1,60",
+       "t.txt:1:64: label longer than 63 characters in '" + label64 + ".example'"},
+      {name255 + ",192.0.2.1,60",
+       "t.txt:1:254: name longer than 253 characters in '" + name255 + "'"},
+      {"www.ex!ample.org,192.0.2.1,60",
+       "t.txt:1:7: character not allowed in a name (letters, digits, '-', '_' and '.' are) in "
+       "'www.ex!ample.org'"},
+      {"host,300.1.1.1,60", "t.txt:1:6: '300.1.1.1' is not an IPv4 or IPv6 address"},
+      {"host,1.2.3,60", "t.txt:1:6: '1.2.3' is not an IPv4 or IPv6 address"},
+      {"host,192.0.2.1:53,60", "t.txt:1:6: '192.0.2.1:53' is not an IPv4 or IPv6 address"},
+      {"host,2001:db8:::1,60", "t.txt:1:6: '2001:db8:::1' is not an IPv4 or IPv6 address"},
+      {"host,2001:db8::g,60", "t.txt:1:6: '2001:db8::g' is not an IPv4 or IPv6 address"},
+      {"host,,60", "t.txt:1:6: missing address"},
+      {"host,192.0.2.1,abc",
+       "t.txt:1:16: TTL 'abc' is not a whole number of seconds from 0 to 2147483647"},
+      {"host,192.0.2.1,60s",
+       "t.txt:1:16: TTL '60s' is not a whole number of seconds from 0 to 2147483647"},
+      {"host,192.0.2.1,-1",
+       "t.txt:1:16: TTL '-1' is not a whole number of seconds from 0 to 2147483647"},
+      {"host,192.0.2.1,+60",
+       "t.txt:1:16: TTL '+60' is not a whole number of seconds from 0 to 2147483647"},
+      {"host,192.0.2.1,2147483648",
+       "t.txt:1:16: TTL '2147483648' is not a whole number of seconds from 0 to 2147483647"},
+      {"host,192.0.2.1,99999999999999999999999",
+       "t.txt:1:16: TTL '99999999999999999999999' is not a whole number of seconds from 0 to "
+       "2147483647"},
+      {"host,192.0.2.1,", "t.txt:1:16: missing TTL"},
+      {"host,192.0.2.1", "t.txt:1:15: expected 3 fields name,address,ttl, found 2"},
+      {"host", "t.txt:1:5: expected 3 fields name,address,ttl, found 1"},
+      {"host,192.0.2.1,60,extra",
+       "t.txt:1:19: too many fields: expected name,address,ttl, found more after the ttl"},
+      {"host,192.0.2.1,60,",
+       "t.txt:1:19: too many fields: expected name,address,ttl, found more after the ttl"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.line);
+    auto file = parse_record_text(c.line + "\n", "t.txt");
+    CHECK(file.records.empty());
+    CHECK_FALSE(file.ok());
+    CHECK(diagnostic_texts(file) == std::vector<std::string>{c.expected});
+  }
+}
+
+TEST_CASE("columns are counted from the line start and point past leading whitespace",
+          "[records]") {
+  struct Case {
+    std::string line;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"   www.ex!ample.org,192.0.2.1,60",
+       "t.txt:1:10: character not allowed in a name (letters, digits, '-', '_' and '.' are) in "
+       "'www.ex!ample.org'"},
+      {"\twww.ex!ample.org,192.0.2.1,60",
+       "t.txt:1:8: character not allowed in a name (letters, digits, '-', '_' and '.' are) in "
+       "'www.ex!ample.org'"},
+      {"host,   300.1.1.1,60", "t.txt:1:9: '300.1.1.1' is not an IPv4 or IPv6 address"},
+      {"host , 192.0.2.1 ,  abc",
+       "t.txt:1:21: TTL 'abc' is not a whole number of seconds from 0 to 2147483647"},
+      {"host,192.0.2.1,60,  extra",
+       "t.txt:1:21: too many fields: expected name,address,ttl, found more after the ttl"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.line);
+    auto file = parse_record_text(c.line, "t.txt");
+    CHECK(diagnostic_texts(file) == std::vector<std::string>{c.expected});
+  }
+}
+
+TEST_CASE("too few fields is reported just after the last field, whatever follows it",
+          "[records]") {
+  // Trailing blanks, a comment or a CR of a CRLF file must not move the column.
+  const std::vector<std::string> lines = {
+      "host,192.0.2.1",
+      "host,192.0.2.1   ",
+      "host,192.0.2.1 # no ttl",
+      "host,192.0.2.1\r",
+  };
+  for (const auto& line : lines) {
+    CAPTURE(line);
+    auto file = parse_record_text(line + "\n", "t.txt");
+    CHECK(diagnostic_texts(file) ==
+          std::vector<std::string>{"t.txt:1:15: expected 3 fields name,address,ttl, found 2"});
+  }
+}
+
+TEST_CASE("comments and blank lines are ignored", "[records]") {
+  auto file = parse_record_text(
+      "# a whole-line comment\n"
+      "\n"
+      "   \t  \n"
+      "   # an indented comment\n"
+      "www.example.org,192.0.2.1,60   # a trailing comment\n"
+      "www.example.org,192.0.2.2,61# no space before it\n"
+      "#www.example.org,192.0.2.3,60\n",
+      "t.txt");
+  CHECK(file.ok());
+  REQUIRE(file.records.size() == 2);
+  CHECK(address_of(file.records[0]) == "192.0.2.1");
+  CHECK(file.records[0].ttl == 60);
+  CHECK(address_of(file.records[1]) == "192.0.2.2");
+  CHECK(file.records[1].ttl == 61);
+}
+
+TEST_CASE("a blank or comment-only line is neither a record nor a diagnostic", "[records]") {
+  for (std::string_view line : {"", "   ", "\t", "\r", "# comment", "  # comment"}) {
+    CAPTURE(line);
+    resolver::records::Diagnostic diagnostic;
+    CHECK_FALSE(resolver::records::parse_record_line(line, diagnostic));
+    CHECK(diagnostic.message.empty());
+  }
+}
+
+TEST_CASE("CRLF line endings are accepted", "[records]") {
+  auto file = parse_record_text(
+      "a.example.org,192.0.2.1,60\r\n"
+      "\r\n"
+      "# comment\r\n"
+      "b.example.org,2001:db8::1,30\r\n",
+      "t.txt");
+  CHECK(file.ok());
+  REQUIRE(file.records.size() == 2);
+  CHECK(file.records[0].name == DnsName::from_text("a.example.org"));
+  CHECK(file.records[0].ttl == 60);
+  CHECK(file.records[1].name == DnsName::from_text("b.example.org"));
+  CHECK(file.records[1].ttl == 30);
+}
+
+TEST_CASE("whitespace around every field is trimmed", "[records]") {
+  auto file = parse_record_text("  \twww.example.org \t,  192.0.2.1\t, 60  \t", "t.txt");
+  CHECK(file.ok());
+  REQUIRE(file.records.size() == 1);
+  CHECK(file.records[0].name == DnsName::from_text("www.example.org"));
+  CHECK(file.records[0].type == RrType::A);
+  CHECK(address_of(file.records[0]) == "192.0.2.1");
+  CHECK(file.records[0].ttl == 60);
+}
+
+TEST_CASE("an IPv4 address gives an A record and an IPv6 address an AAAA record", "[records]") {
+  struct Case {
+    std::string address;
+    RrType type;
+    std::size_t rdata_size;
+    std::string shown;
+  };
+  const std::vector<Case> cases = {
+      {"192.0.2.1", RrType::A, 4, "192.0.2.1"},
+      {"0.0.0.0", RrType::A, 4, "0.0.0.0"},
+      {"2001:db8::1", RrType::AAAA, 16, "2001:db8::1"},
+      {"::1", RrType::AAAA, 16, "::1"},
+      {"::ffff:192.0.2.1", RrType::AAAA, 16, "::ffff:192.0.2.1"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.address);
+    auto file = parse_record_text("host.example," + c.address + ",300", "t.txt");
+    CHECK(file.ok());
+    REQUIRE(file.records.size() == 1);
+    CHECK(file.records[0].type == c.type);
+    CHECK(file.records[0].rdata.size() == c.rdata_size);
+    CHECK(address_of(file.records[0]) == c.shown);
+  }
+}
+
+TEST_CASE("TTLs from 0 to 2147483647 are accepted", "[records]") {
+  for (std::uint32_t ttl : {0u, 1u, 86400u, 2147483647u}) {
+    CAPTURE(ttl);
+    auto file = parse_record_text("host.example,192.0.2.1," + std::to_string(ttl), "t.txt");
+    CHECK(file.ok());
+    REQUIRE(file.records.size() == 1);
+    CHECK(file.records[0].ttl == ttl);
+  }
+}
+
+TEST_CASE("a trailing dot on the name is optional", "[records]") {
+  auto file = parse_record_text(
+      "www.example.org.,192.0.2.1,60\n"
+      "www.example.org,192.0.2.2,60\n",
+      "t.txt");
+  CHECK(file.ok());
+  REQUIRE(file.records.size() == 2);
+  CHECK(file.records[0].name == file.records[1].name);
+  CHECK(file.records[0].name.to_text() == "www.example.org");
+}
+
+TEST_CASE("a name of exactly 253 characters and labels of 63 are accepted", "[records]") {
+  const std::string label63(63, 'a');
+  const std::string name253 = label63 + "." + label63 + "." + label63 + "." + std::string(61, 'b');
+  REQUIRE(name253.size() == 253);
+  auto file = parse_record_text(name253 + ",192.0.2.1,60\n" + name253 + ".,192.0.2.2,60", "t.txt");
+  CHECK(file.ok());
+  CHECK(file.records.size() == 2);
+}
+
+TEST_CASE("every bad line of a file is reported with its own line number", "[records]") {
+  auto file = parse_record_text(
+      "good.example,192.0.2.1,60\n"      // 1
+      "bad!.example,192.0.2.2,60\n"      // 2
+      "# comment\n"                      // 3
+      "also.example,300.1.1.1,60\n"      // 4
+      "\n"                               // 5
+      "fine.example,2001:db8::1,60\n"    // 6
+      "last.example,192.0.2.3,forever",  // 7, no final newline
+      "zone.txt");
+  CHECK_FALSE(file.ok());
+  CHECK(diagnostic_texts(file) ==
+        std::vector<std::string>{
+            "zone.txt:2:4: character not allowed in a name (letters, digits, '-', '_' and '.' "
+            "are) in 'bad!.example'",
+            "zone.txt:4:14: '300.1.1.1' is not an IPv4 or IPv6 address",
+            "zone.txt:7:24: TTL 'forever' is not a whole number of seconds from 0 to 2147483647",
+        });
+  // The good lines are still parsed (so `check` can show them), but ok() is false and users of
+  // the result must refuse the file whole.
+  REQUIRE(file.records.size() == 2);
+  CHECK(file.records[0].name == DnsName::from_text("good.example"));
+  CHECK(file.records[1].name == DnsName::from_text("fine.example"));
+}
+
+TEST_CASE("an empty text is a valid file without records", "[records]") {
+  auto file = parse_record_text("", "t.txt");
+  CHECK(file.ok());
+  CHECK(file.records.empty());
+}
+
+TEST_CASE("load_record_file reads a file from disk", "[records]") {
+  TempDir dir;
+  auto path = dir.write("zone.txt",
+                        "# sample\n"
+                        "www.google.co.il,21.9.19.8,60\n"
+                        "ipv6.example.org,2001:db8::1,300\n");
+  auto file = resolver::records::load_record_file(path);
+  CHECK(file.ok());
+  REQUIRE(file.records.size() == 2);
+  CHECK(file.records[0].name == DnsName::from_text("www.google.co.il"));
+  CHECK(address_of(file.records[0]) == "21.9.19.8");
+  CHECK(file.records[1].type == RrType::AAAA);
+}
+
+TEST_CASE("load_record_file reports bad lines with the file's path", "[records]") {
+  TempDir dir;
+  auto path = dir.write("bad.txt", "ok.example,192.0.2.1,60\r\nbad.example,192.0.2.1\r\n");
+  auto file = resolver::records::load_record_file(path);
+  CHECK(diagnostic_texts(file) ==
+        std::vector<std::string>{path + ":2:22: expected 3 fields name,address,ttl, found 2"});
+}
+
+TEST_CASE("a missing file gives one file-level diagnostic", "[records]") {
+  TempDir dir;
+  auto path = (dir.path() / "does-not-exist.txt").string();
+  auto file = resolver::records::load_record_file(path);
+  CHECK_FALSE(file.ok());
+  CHECK(file.records.empty());
+  REQUIRE(file.diagnostics.size() == 1);
+  CHECK(file.diagnostics[0].line == 0);
+  CHECK(file.diagnostics[0].to_string() == path + ": cannot read: No such file or directory");
+}
+
+TEST_CASE("a directory given as the record file gives a file-level diagnostic", "[records]") {
+  TempDir dir;
+  auto path = dir.path().string();
+  auto file = resolver::records::load_record_file(path);
+  CHECK_FALSE(file.ok());
+  REQUIRE(file.diagnostics.size() == 1);
+  CHECK(file.diagnostics[0].to_string() == path + ": cannot read: Is a directory");
+}

@@ -1,0 +1,383 @@
+#include "resolver/server/query_handler.hpp"
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "resolver/dns/address.hpp"
+#include "resolver/dns/rdata.hpp"
+
+namespace {
+
+using resolver::cache::Cache;
+using resolver::cache::CacheSettings;
+using resolver::cache::TimePoint;
+using resolver::dns::Answer;
+using resolver::dns::DnsName;
+using resolver::dns::Question;
+using resolver::dns::Rcode;
+using resolver::dns::ResourceRecord;
+using resolver::dns::RrType;
+using resolver::server::HandlerSettings;
+using resolver::server::QueryHandler;
+using resolver::server::Resolution;
+using resolver::server::UpstreamOutcome;
+
+TimePoint at(long seconds) {
+  return TimePoint{} + std::chrono::seconds(seconds);
+}
+
+Question question(std::string_view name, RrType type = RrType::A) {
+  return Question{DnsName::from_text(name), type, resolver::dns::RrClass::IN};
+}
+
+ResourceRecord address_record(std::string_view name, std::string_view address, std::uint32_t ttl) {
+  auto parsed = resolver::dns::parse_address(address);
+  REQUIRE(parsed);
+  ResourceRecord record;
+  record.name = DnsName::from_text(name);
+  record.type = parsed->type;
+  record.ttl = ttl;
+  record.rdata = parsed->rdata;
+  return record;
+}
+
+std::vector<std::string> addresses(const Answer& answer) {
+  std::vector<std::string> texts;
+  for (const auto& record : answer.answers) {
+    texts.push_back(resolver::dns::address_text(record).value_or("?"));
+  }
+  return texts;
+}
+
+std::vector<std::uint32_t> ttls(const Answer& answer) {
+  std::vector<std::uint32_t> values;
+  for (const auto& record : answer.answers) values.push_back(record.ttl);
+  return values;
+}
+
+UpstreamOutcome reached(Answer answer) {
+  UpstreamOutcome outcome;
+  outcome.reached = true;
+  outcome.answer = std::move(answer);
+  return outcome;
+}
+
+UpstreamOutcome unreachable() {
+  UpstreamOutcome outcome;
+  outcome.reached = false;
+  outcome.error = "timed out";
+  return outcome;
+}
+
+Answer parent_answer(std::string_view name, std::string_view address, std::uint32_t ttl) {
+  Answer answer;
+  answer.answers.push_back(address_record(name, address, ttl));
+  return answer;
+}
+
+void check_negative(const Answer& answer, Rcode rcode, std::uint32_t ttl, bool authoritative) {
+  CHECK(answer.rcode == rcode);
+  CHECK(answer.answers.empty());
+  REQUIRE(answer.authority.size() == 1);
+  CHECK(answer.authority[0].type == RrType::SOA);
+  CHECK(resolver::dns::answer_ttl(answer) == ttl);
+  CHECK(answer.authoritative == authoritative);
+}
+
+// The local zone of these tests, a cache and a handler over both.
+struct Fixture {
+  explicit Fixture(HandlerSettings settings = {}, CacheSettings cache_settings = {})
+      : cache(cache_settings),
+        handler(std::make_shared<const resolver::records::LocalRecords>(std::vector<ResourceRecord>{
+                    address_record("multi.local.test", "192.0.2.1", 60),
+                    address_record("multi.local.test", "2001:db8::1", 120),
+                    address_record("multi.local.test", "192.0.2.2", 60),
+                    address_record("v4only.local.test", "192.0.2.9", 300),
+                }),
+                cache, settings) {}
+
+  Resolution resolve(const Question& q, bool rd, TimePoint now) {
+    out = Answer{};
+    return handler.resolve(q, rd, now, out);
+  }
+
+  Cache cache;
+  QueryHandler handler;
+  Answer out;
+};
+
+HandlerSettings with_parent() {
+  HandlerSettings settings;
+  settings.has_parent = true;
+  return settings;
+}
+
+}  // namespace
+
+TEST_CASE("a local name is answered authoritatively with all its records of the type",
+          "[handler]") {
+  Fixture f;
+  REQUIRE(f.resolve(question("multi.local.test", RrType::A), true, at(0)) == Resolution::Answered);
+  CHECK(f.out.rcode == Rcode::NoError);
+  CHECK(f.out.authoritative);
+  CHECK(addresses(f.out) == std::vector<std::string>{"192.0.2.1", "192.0.2.2"});
+  CHECK(ttls(f.out) == std::vector<std::uint32_t>{60, 60});
+
+  REQUIRE(f.resolve(question("MULTI.Local.Test.", RrType::AAAA), true, at(0)) ==
+          Resolution::Answered);
+  CHECK(f.out.authoritative);
+  CHECK(addresses(f.out) == std::vector<std::string>{"2001:db8::1"});
+}
+
+TEST_CASE("local answers keep the file's TTL however much time passes", "[handler]") {
+  Fixture f;
+  REQUIRE(f.resolve(question("v4only.local.test"), true, at(100'000)) == Resolution::Answered);
+  CHECK(ttls(f.out) == std::vector<std::uint32_t>{300});
+}
+
+TEST_CASE("a local name without the asked type gets an authoritative NODATA with a SOA",
+          "[handler]") {
+  HandlerSettings settings;
+  settings.local_negative_ttl = 42;
+  Fixture f(settings);
+  for (RrType type : {RrType::AAAA, RrType::MX, RrType::TXT, RrType::CNAME}) {
+    CAPTURE(resolver::dns::type_name(type));
+    REQUIRE(f.resolve(question("v4only.local.test", type), true, at(0)) == Resolution::Answered);
+    check_negative(f.out, Rcode::NoError, 42, true);
+  }
+}
+
+TEST_CASE("ANY returns every local record of the name", "[handler]") {
+  Fixture f;
+  REQUIRE(f.resolve(question("multi.local.test", RrType::ANY), true, at(0)) ==
+          Resolution::Answered);
+  CHECK(f.out.rcode == Rcode::NoError);
+  CHECK(f.out.authoritative);
+  CHECK(addresses(f.out) == std::vector<std::string>{"192.0.2.1", "2001:db8::1", "192.0.2.2"});
+}
+
+TEST_CASE("a local name is never forwarded, even with a parent and recursion desired",
+          "[handler]") {
+  Fixture f(with_parent());
+  for (RrType type : {RrType::A, RrType::AAAA, RrType::MX, RrType::ANY}) {
+    for (bool rd : {true, false}) {
+      CAPTURE(resolver::dns::type_name(type), rd);
+      CHECK(f.resolve(question("v4only.local.test", type), rd, at(0)) == Resolution::Answered);
+      CHECK(f.out.authoritative);
+      CHECK(f.out.rcode == Rcode::NoError);
+    }
+  }
+}
+
+TEST_CASE("local records shadow a cached answer for the same name", "[handler]") {
+  Fixture f(with_parent());
+  REQUIRE(f.cache.insert(question("v4only.local.test"),
+                         parent_answer("v4only.local.test", "203.0.113.66", 600), at(0)));
+  REQUIRE(f.resolve(question("v4only.local.test"), true, at(1)) == Resolution::Answered);
+  CHECK(f.out.authoritative);
+  CHECK(addresses(f.out) == std::vector<std::string>{"192.0.2.9"});
+}
+
+TEST_CASE("a cached answer is returned with its TTL counted down and without AA", "[handler]") {
+  Fixture f(with_parent());
+  REQUIRE(f.cache.insert(question("www.example.org"),
+                         parent_answer("www.example.org", "198.51.100.1", 300), at(1000)));
+  REQUIRE(f.resolve(question("www.example.org"), true, at(1100)) == Resolution::Answered);
+  CHECK(f.out.rcode == Rcode::NoError);
+  CHECK_FALSE(f.out.authoritative);
+  CHECK(addresses(f.out) == std::vector<std::string>{"198.51.100.1"});
+  CHECK(ttls(f.out) == std::vector<std::uint32_t>{200});
+}
+
+TEST_CASE("a cached answer is served even to a query without recursion desired", "[handler]") {
+  Fixture f(with_parent());
+  REQUIRE(f.cache.insert(question("www.example.org"),
+                         parent_answer("www.example.org", "198.51.100.1", 300), at(0)));
+  CHECK(f.resolve(question("www.example.org"), false, at(10)) == Resolution::Answered);
+  CHECK(addresses(f.out) == std::vector<std::string>{"198.51.100.1"});
+}
+
+TEST_CASE("a miss below a parent is forwarded when recursion is desired", "[handler]") {
+  Fixture f(with_parent());
+  CHECK(f.resolve(question("www.example.org"), true, at(0)) == Resolution::Forward);
+  CHECK(f.resolve(question("other.local.test"), true, at(0)) == Resolution::Forward);
+}
+
+TEST_CASE("an expired cache entry is a miss and is forwarded", "[handler]") {
+  Fixture f(with_parent());
+  REQUIRE(f.cache.insert(question("www.example.org"),
+                         parent_answer("www.example.org", "198.51.100.1", 60), at(0)));
+  CHECK(f.resolve(question("www.example.org"), true, at(60)) == Resolution::Forward);
+}
+
+TEST_CASE("a miss below a parent without recursion desired is REFUSED", "[handler]") {
+  Fixture f(with_parent());
+  REQUIRE(f.resolve(question("www.example.org"), false, at(0)) == Resolution::Answered);
+  CHECK(f.out.rcode == Rcode::Refused);
+  CHECK(f.out.answers.empty());
+  CHECK_FALSE(f.out.authoritative);
+}
+
+TEST_CASE("a miss without a parent is an authoritative NXDOMAIN with a SOA", "[handler]") {
+  HandlerSettings settings;
+  settings.local_negative_ttl = 77;
+  Fixture f(settings);
+  for (bool rd : {true, false}) {
+    CAPTURE(rd);
+    REQUIRE(f.resolve(question("www.example.org"), rd, at(0)) == Resolution::Answered);
+    check_negative(f.out, Rcode::NxDomain, 77, true);
+  }
+}
+
+TEST_CASE("a NOERROR answer from the parent is passed on and cached", "[handler]") {
+  Fixture f(with_parent());
+  auto q = question("www.example.org");
+  REQUIRE(f.resolve(q, true, at(0)) == Resolution::Forward);
+  Answer from_parent = parent_answer("www.example.org", "198.51.100.1", 300);
+  from_parent.authoritative = true;  // the parent's AA is not ours to claim
+
+  Answer answer = f.handler.complete(q, reached(from_parent), at(1));
+  CHECK(answer.rcode == Rcode::NoError);
+  CHECK_FALSE(answer.authoritative);
+  CHECK(addresses(answer) == std::vector<std::string>{"198.51.100.1"});
+  CHECK(ttls(answer) == std::vector<std::uint32_t>{300});
+
+  REQUIRE(f.resolve(q, true, at(31)) == Resolution::Answered);
+  CHECK_FALSE(f.out.authoritative);
+  CHECK(addresses(f.out) == std::vector<std::string>{"198.51.100.1"});
+  CHECK(ttls(f.out) == std::vector<std::uint32_t>{270});
+  CHECK(f.resolve(q, true, at(301)) == Resolution::Forward);
+}
+
+TEST_CASE("an NXDOMAIN from the parent is passed on and cached as a negative entry", "[handler]") {
+  Fixture f(with_parent());
+  auto q = question("gone.example.org");
+  Answer from_parent = resolver::dns::negative_answer(Rcode::NxDomain, 120, true);
+  Answer answer = f.handler.complete(q, reached(from_parent), at(0));
+  check_negative(answer, Rcode::NxDomain, 120, false);
+
+  REQUIRE(f.resolve(q, true, at(20)) == Resolution::Answered);
+  check_negative(f.out, Rcode::NxDomain, 100, false);
+  CHECK(f.resolve(q, true, at(120)) == Resolution::Forward);
+}
+
+TEST_CASE("a NODATA from the parent is cached for its type only", "[handler]") {
+  Fixture f(with_parent());
+  auto aaaa = question("www.example.org", RrType::AAAA);
+  f.handler.complete(aaaa, reached(resolver::dns::negative_answer(Rcode::NoError, 60, false)),
+                     at(0));
+  REQUIRE(f.resolve(aaaa, true, at(1)) == Resolution::Answered);
+  check_negative(f.out, Rcode::NoError, 59, false);
+  CHECK(f.resolve(question("www.example.org", RrType::A), true, at(1)) == Resolution::Forward);
+}
+
+TEST_CASE("a TTL 0 answer from the parent is passed on but never cached", "[handler]") {
+  Fixture f(with_parent());
+  auto q = question("volatile.example.org");
+  Answer answer = f.handler.complete(
+      q, reached(parent_answer("volatile.example.org", "198.51.100.5", 0)), at(0));
+  CHECK(addresses(answer) == std::vector<std::string>{"198.51.100.5"});
+  CHECK(ttls(answer) == std::vector<std::uint32_t>{0});
+  CHECK(f.cache.size() == 0);
+  CHECK(f.resolve(q, true, at(0)) == Resolution::Forward);
+}
+
+TEST_CASE("an unreachable parent gives SERVFAIL when nothing stale is held", "[handler]") {
+  Fixture f(with_parent());
+  Answer answer = f.handler.complete(question("www.example.org"), unreachable(), at(0));
+  CHECK(answer.rcode == Rcode::ServFail);
+  CHECK(answer.answers.empty());
+  CHECK(f.cache.size() == 0);
+}
+
+TEST_CASE("an unreachable parent gives the expired entry with the stale TTL", "[handler]") {
+  HandlerSettings settings = with_parent();
+  settings.stale_ttl = 30;
+  Fixture f(settings);
+  auto q = question("www.example.org");
+  f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.1", 60)), at(0));
+  REQUIRE(f.resolve(q, true, at(500)) == Resolution::Forward);
+
+  Answer answer = f.handler.complete(q, unreachable(), at(505));
+  CHECK(answer.rcode == Rcode::NoError);
+  CHECK_FALSE(answer.authoritative);
+  CHECK(addresses(answer) == std::vector<std::string>{"198.51.100.1"});
+  CHECK(ttls(answer) == std::vector<std::uint32_t>{30});
+}
+
+TEST_CASE("an unreachable parent gives a stale negative entry with the stale TTL", "[handler]") {
+  HandlerSettings settings = with_parent();
+  settings.stale_ttl = 15;
+  Fixture f(settings);
+  auto q = question("gone.example.org");
+  f.handler.complete(q, reached(resolver::dns::negative_answer(Rcode::NxDomain, 60, false)), at(0));
+  Answer answer = f.handler.complete(q, unreachable(), at(100));
+  check_negative(answer, Rcode::NxDomain, 15, false);
+}
+
+TEST_CASE("an unreachable parent gives SERVFAIL when serve_stale is off", "[handler]") {
+  HandlerSettings settings = with_parent();
+  settings.serve_stale = false;
+  Fixture f(settings);
+  auto q = question("www.example.org");
+  f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.1", 60)), at(0));
+  Answer answer = f.handler.complete(q, unreachable(), at(100));
+  CHECK(answer.rcode == Rcode::ServFail);
+  CHECK(answer.answers.empty());
+}
+
+TEST_CASE("an unreachable parent gives SERVFAIL once the entry is older than max_stale",
+          "[handler]") {
+  CacheSettings cache_settings;
+  cache_settings.max_stale = std::chrono::seconds(3600);
+  Fixture f(with_parent(), cache_settings);
+  auto q = question("www.example.org");
+  f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.1", 60)), at(0));
+  CHECK(f.handler.complete(q, unreachable(), at(60 + 3600)).rcode == Rcode::NoError);
+  CHECK(f.handler.complete(q, unreachable(), at(60 + 3601)).rcode == Rcode::ServFail);
+}
+
+TEST_CASE("a SERVFAIL from the parent is not cached and does not shadow a stale positive entry",
+          "[handler]") {
+  Fixture f(with_parent());
+  auto q = question("www.example.org");
+  f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.1", 60)), at(0));
+  REQUIRE(f.resolve(q, true, at(90)) == Resolution::Forward);
+
+  Answer answer =
+      f.handler.complete(q, reached(resolver::dns::failure_answer(Rcode::ServFail)), at(90));
+  CHECK(answer.rcode == Rcode::NoError);
+  CHECK(addresses(answer) == std::vector<std::string>{"198.51.100.1"});
+  CHECK(ttls(answer) == std::vector<std::uint32_t>{f.handler.settings().stale_ttl});
+
+  // The stale entry is still there for the next failure, and nothing fresh was stored.
+  CHECK(f.resolve(q, true, at(91)) == Resolution::Forward);
+  Answer again =
+      f.handler.complete(q, reached(resolver::dns::failure_answer(Rcode::ServFail)), at(91));
+  CHECK(addresses(again) == std::vector<std::string>{"198.51.100.1"});
+}
+
+TEST_CASE("a failure from the parent with nothing stale is SERVFAIL and is not cached",
+          "[handler]") {
+  Fixture f(with_parent());
+  auto q = question("www.example.org");
+  for (Rcode rcode : {Rcode::ServFail, Rcode::Refused, Rcode::NotImp, Rcode::FormErr}) {
+    CAPTURE(resolver::dns::to_underlying(rcode));
+    Answer answer = f.handler.complete(q, reached(resolver::dns::failure_answer(rcode)), at(0));
+    CHECK(answer.rcode == Rcode::ServFail);
+    CHECK(f.cache.size() == 0);
+    CHECK(f.resolve(q, true, at(0)) == Resolution::Forward);
+  }
+}
+
+TEST_CASE("a new answer from the parent replaces the stale entry", "[handler]") {
+  Fixture f(with_parent());
+  auto q = question("www.example.org");
+  f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.1", 60)), at(0));
+  f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.2", 60)), at(100));
+  REQUIRE(f.resolve(q, true, at(110)) == Resolution::Answered);
+  CHECK(addresses(f.out) == std::vector<std::string>{"198.51.100.2"});
+  CHECK(ttls(f.out) == std::vector<std::uint32_t>{50});
+}
