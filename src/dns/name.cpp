@@ -100,6 +100,7 @@ DnsName DnsName::read(WireReader& reader) {
   // After the first pointer, the reader must resume right after that pointer.
   std::size_t resume_at = 0;
   bool jumped = false;
+  // Where the labels being read started: the name itself, then each pointer's target.
   std::size_t position = reader.offset();
   int hops = 0;
   WireReader cursor(reader.message(), position);
@@ -107,8 +108,9 @@ DnsName DnsName::read(WireReader& reader) {
     std::uint8_t length = cursor.u8();
     if ((length & 0xC0) == 0xC0) {
       std::size_t target = static_cast<std::size_t>(length & 0x3F) << 8 | cursor.u8();
-      // Only backwards: a pointer must point before the label it replaces, which rules out
-      // loops without needing the hop limit; the hop limit bounds the work anyway.
+      // Only backwards, and before every label of this name read so far: targets then strictly
+      // decrease, which rules out loops without needing the hop limit (a target inside the
+      // labels just read is always a loop); the hop limit bounds the work anyway.
       if (target >= position) throw WireError("compression pointer does not point backwards");
       if (++hops > kMaxPointerHops) throw WireError("too many compression pointers");
       if (!jumped) {
@@ -125,7 +127,6 @@ DnsName DnsName::read(WireReader& reader) {
     if (length == 0) break;
     auto label = cursor.bytes(length);
     wire.append(reinterpret_cast<const char*>(label.data()), label.size());
-    position = cursor.offset();
   }
   reader.seek(jumped ? resume_at : cursor.offset());
   return DnsName(std::move(wire));

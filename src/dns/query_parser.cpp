@@ -51,20 +51,22 @@ QueryParse parse_query(std::span<const std::uint8_t> datagram) {
   } catch (const WireError&) {
     return reject(std::move(parse), Rcode::FormErr);
   }
+  // The OPT is read before the question checks so that their error replies can carry one
+  // (RFC 6891 7), but its own errors rank after them, in the order the header lists.
   Rcode edns_status = Rcode::NoError;
   try {
     edns_status = read_edns_section(reader, parse);
   } catch (const WireError&) {
     edns_status = Rcode::FormErr;
   }
-  if (edns_status != Rcode::NoError) return reject(std::move(parse), edns_status);
-  if (parse.query.edns && parse.query.edns->version > 0) {
-    return reject(std::move(parse), Rcode::BadVers);
-  }
   auto type = parse.query.question.type;
   if (type == RrType::AXFR || type == RrType::IXFR) return reject(std::move(parse), Rcode::NotImp);
   if (type == RrType::OPT) return reject(std::move(parse), Rcode::FormErr);
   if (parse.query.question.klass != RrClass::IN) return reject(std::move(parse), Rcode::Refused);
+  if (edns_status != Rcode::NoError) return reject(std::move(parse), edns_status);
+  if (parse.query.edns && parse.query.edns->version > 0) {
+    return reject(std::move(parse), Rcode::BadVers);
+  }
   parse.action = QueryParse::Action::Answer;
   return parse;
 }

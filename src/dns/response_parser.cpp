@@ -1,5 +1,7 @@
 #include "resolver/dns/response_parser.hpp"
 
+#include <algorithm>
+
 #include "resolver/dns/rdata.hpp"
 
 namespace resolver::dns {
@@ -29,12 +31,24 @@ std::vector<ResourceRecord> select_answers(const std::vector<ResourceRecord>& se
         break;
       }
     }
-    if (cname == nullptr) break;
+    // A CNAME loop would repeat its records until the hop limit; stop at the first repeat so
+    // each record is kept once (RFC 1034 3.6.2: loops are to be detected).
+    if (cname == nullptr || std::find(selected.begin(), selected.end(), *cname) != selected.end()) {
+      break;
+    }
     selected.push_back(*cname);
     current = DnsName::from_wire(std::string(cname->rdata.begin(), cname->rdata.end()));
   }
   final_name = current;
   return selected;
+}
+
+// A record of the answer or authority section. RFC 2181 8: a TTL with the most significant
+// bit set is to be treated as zero, so it is neither cached nor passed on as ~68 years.
+ResourceRecord read_section_record(WireReader& reader) {
+  auto record = read_record(reader);
+  if (record.ttl > 0x7FFFFFFFu) record.ttl = 0;
+  return record;
 }
 
 }  // namespace
@@ -73,8 +87,8 @@ UpstreamReply parse_upstream_reply(std::span<const std::uint8_t> datagram,
     }
     std::vector<ResourceRecord> answers;
     std::vector<ResourceRecord> authority;
-    for (int i = 0; i < header.ancount; ++i) answers.push_back(read_record(reader));
-    for (int i = 0; i < header.nscount; ++i) authority.push_back(read_record(reader));
+    for (int i = 0; i < header.ancount; ++i) answers.push_back(read_section_record(reader));
+    for (int i = 0; i < header.nscount; ++i) authority.push_back(read_section_record(reader));
     std::uint8_t extended_rcode = 0;
     for (int i = 0; i < header.arcount; ++i) {
       auto record = read_record(reader);
