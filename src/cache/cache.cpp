@@ -25,6 +25,7 @@ struct Cache::Shard {
   struct Entry {
     dns::Answer answer;
     TimePoint expires;
+    std::chrono::seconds lifetime;
     std::list<std::string>::iterator recency;
   };
   std::mutex mutex;
@@ -80,13 +81,15 @@ bool Cache::insert(const dns::Question& question, const dns::Answer& answer, Tim
     shard.recency.pop_back();
   }
   shard.recency.push_front(key);
-  Shard::Entry entry{answer, now + std::chrono::seconds(lifetime), shard.recency.begin()};
+  Shard::Entry entry{answer, now + std::chrono::seconds(lifetime), std::chrono::seconds(lifetime),
+                     shard.recency.begin()};
   entry.answer.authoritative = false;
   shard.entries.emplace(std::move(key), std::move(entry));
   return true;
 }
 
-std::optional<dns::Answer> Cache::lookup(const dns::Question& question, TimePoint now) {
+std::optional<dns::Answer> Cache::lookup(const dns::Question& question, TimePoint now,
+                                         bool* refresh_due) {
   std::string key = cache_key(question);
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
@@ -96,6 +99,10 @@ std::optional<dns::Answer> Cache::lookup(const dns::Question& question, TimePoin
   dns::Answer answer = it->second.answer;
   auto left = std::chrono::duration_cast<std::chrono::seconds>(it->second.expires - now);
   set_ttls(answer, static_cast<std::uint32_t>(left.count()));
+  if (refresh_due != nullptr) {
+    const auto lifetime = it->second.lifetime;
+    *refresh_due = lifetime >= kMinPrefetchLifetime && left * 10 < lifetime;
+  }
   return answer;
 }
 
@@ -112,6 +119,7 @@ std::optional<dns::Answer> Cache::lookup_stale(const dns::Question& question, Ti
   }
   dns::Answer answer = it->second.answer;
   set_ttls(answer, stale_ttl);
+  answer.extended_error = dns::kEdeStaleAnswer;
   return answer;
 }
 

@@ -3,8 +3,14 @@
 #include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <charconv>
+#include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "resolver/cli/commands.hpp"
@@ -23,11 +29,101 @@ struct ServerOptions {
   std::string records;
   std::string listen = "0.0.0.0";
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::string> extra_parents;
   std::string parent_protocol = "dns";
   std::size_t cache_size = cache::CacheSettings{}.capacity;
+  std::uint32_t min_ttl = cache::CacheSettings{}.min_ttl;
+  std::uint32_t max_ttl = cache::CacheSettings{}.max_ttl;
+  std::uint32_t max_negative_ttl = cache::CacheSettings{}.max_negative_ttl;
+  bool no_serve_stale = false;
+  std::uint32_t max_stale = static_cast<std::uint32_t>(cache::CacheSettings{}.max_stale.count());
   std::uint32_t negative_ttl = server::HandlerSettings{}.local_negative_ttl;
+  bool watch = false;
   bool log_queries = false;
   std::string log_level = "info";
+};
+
+// "192.0.2.1:53", "[2001:db8::1]:53" or "host.example:53"; host names are resolved once, now.
+std::optional<asio::ip::udp::endpoint> parse_parent(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) return std::nullopt;
+  std::string host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int number = 0;
+  auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (error != std::errc() || end != port.data() + port.size() || number < 1 || number > 65535) {
+    return std::nullopt;
+  }
+  boost::system::error_code address_error;
+  auto address = asio::ip::make_address(host, address_error);
+  if (!address_error) return asio::ip::udp::endpoint(address, static_cast<std::uint16_t>(number));
+  asio::io_context io;
+  asio::ip::udp::resolver resolver(io);
+  auto results = resolver.resolve(host, port, address_error);
+  if (address_error || results.empty()) return std::nullopt;
+  return results.begin()->endpoint();
+}
+
+// Loads the record file for a reload; on any problem the data in service stays.
+void reload(server::Server& server, const std::string& path) {
+  auto file = records::load_record_file(path);
+  if (!file.ok()) {
+    for (const auto& diagnostic : file.diagnostics) spdlog::error("{}", diagnostic.to_string());
+    spdlog::error("{}: reload refused, {} problem(s); the previous records stay in service", path,
+                  file.diagnostics.size());
+    return;
+  }
+  auto local = std::make_shared<const records::LocalRecords>(std::move(file.records));
+  spdlog::info("reloaded {}: {} records for {} names", path, local->record_count(),
+               local->name_count());
+  server.replace_records(std::move(local));
+}
+
+// What --watch compares: a change of either means the file was rewritten or replaced.
+struct FileStamp {
+  std::filesystem::file_time_type modified;
+  std::uintmax_t size = 0;
+  friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+
+std::optional<FileStamp> stamp(const std::string& path) {
+  std::error_code error;
+  FileStamp result{std::filesystem::last_write_time(path, error), 0};
+  if (error) return std::nullopt;
+  result.size = std::filesystem::file_size(path, error);
+  if (error) return std::nullopt;
+  return result;
+}
+
+// Polls the record file once a second; polling also sees an editor's rename-over-save.
+class FileWatch {
+ public:
+  FileWatch(asio::io_context& io, std::string path, std::function<void()> changed)
+      : timer_(io), path_(std::move(path)), changed_(std::move(changed)), last_(stamp(path_)) {
+    schedule();
+  }
+
+ private:
+  void schedule() {
+    timer_.expires_after(std::chrono::seconds(1));
+    timer_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;
+      auto now = stamp(path_);
+      if (now && now != last_) {
+        last_ = now;
+        changed_();
+      }
+      schedule();
+    });
+  }
+
+  asio::steady_timer timer_;
+  std::string path_;
+  std::function<void()> changed_;
+  std::optional<FileStamp> last_;
 };
 
 void setup_logging(const std::string& level) {
@@ -69,15 +165,30 @@ int run_server(const ServerOptions& options) {
                     options.parent_ip, options.parent_port);
       return kExitError;
     }
-    server::UpstreamSettings upstream;
-    upstream.parent = {parent_address, static_cast<std::uint16_t>(options.parent_port)};
-    upstream.protocol = options.parent_protocol == "text" ? server::ParentProtocol::Text
-                                                          : server::ParentProtocol::Dns;
-    settings.upstream = upstream;
+    settings.parents.emplace_back(parent_address, static_cast<std::uint16_t>(options.parent_port));
+  }
+  for (const auto& text : options.extra_parents) {
+    auto parent = parse_parent(text);
+    if (!parent) {
+      spdlog::error("--parent {}: expected ADDRESS:PORT, [IPV6]:PORT or HOST:PORT", text);
+      return kExitError;
+    }
+    settings.parents.push_back(*parent);
+  }
+  settings.upstream.protocol = options.parent_protocol == "text" ? server::ParentProtocol::Text
+                                                                 : server::ParentProtocol::Dns;
+  if (options.min_ttl > options.max_ttl) {
+    spdlog::error("--min-ttl {} is above --max-ttl {}", options.min_ttl, options.max_ttl);
+    return kExitError;
   }
   settings.threads = options.threads;
   settings.log_queries = options.log_queries;
   settings.cache.capacity = options.cache_size;
+  settings.cache.min_ttl = options.min_ttl;
+  settings.cache.max_ttl = options.max_ttl;
+  settings.cache.max_negative_ttl = options.max_negative_ttl;
+  settings.cache.max_stale = std::chrono::seconds(options.max_stale);
+  settings.handler.serve_stale = !options.no_serve_stale;
   settings.handler.local_negative_ttl = options.negative_ttl;
 
   auto file = records::load_record_file(options.records);
@@ -99,25 +210,43 @@ int run_server(const ServerOptions& options) {
   }
   auto bound = server->local_endpoint();
   spdlog::info("listening on {}:{}", bound.address().to_string(), bound.port());
+  std::string parents;
+  for (const auto& parent : settings.parents) {
+    parents += (parents.empty() ? "" : ", ") + parent.address().to_string() + ":" +
+               std::to_string(parent.port());
+  }
   spdlog::info("{} records for {} names from {}; {}; {} thread(s)", local->record_count(),
                local->name_count(), options.records,
-               settings.upstream ? fmt::format("parent {}:{} over {}",
-                                               settings.upstream->parent.address().to_string(),
-                                               settings.upstream->parent.port(),
-                                               options.parent_protocol)
-                                 : std::string("no parent (root)"),
+               parents.empty() ? std::string("no parent (root)")
+                               : fmt::format("parent {} over {}", parents, options.parent_protocol),
                settings.threads);
 
-  asio::io_context signal_io(1);
-  asio::signal_set signals(signal_io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& wait_error, int signal_number) {
-    if (wait_error) return;
-    spdlog::info("signal {} received, shutting down", signal_number);
-    server->stop();
-  });
-  std::jthread signal_thread([&] { signal_io.run(); });
+  // Signals, reloads and the file watch run on their own thread, off the serving path.
+  asio::io_context control_io(1);
+  asio::signal_set signals(control_io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& wait_error, int signal_number) {
+        if (wait_error) return;
+        if (signal_number == SIGHUP) {
+          spdlog::info("SIGHUP received, reloading {}", options.records);
+          reload(*server, options.records);
+          signals.async_wait(on_signal);
+          return;
+        }
+        spdlog::info("signal {} received, shutting down", signal_number);
+        server->stop();
+      };
+  signals.async_wait(on_signal);
+  std::optional<FileWatch> watch;
+  if (options.watch) {
+    watch.emplace(control_io, options.records, [&] {
+      spdlog::info("{} changed, reloading", options.records);
+      reload(*server, options.records);
+    });
+  }
+  std::jthread control_thread([&] { control_io.run(); });
   server->run();
-  signal_io.stop();
+  control_io.stop();
   return kExitOk;
 }
 
@@ -144,9 +273,27 @@ Subcommand add_server_command(CLI::App& app) {
                       "How to talk to the parent: dns, or text for the course's protocol")
       ->check(CLI::IsMember({"dns", "text"}))
       ->capture_default_str();
+  command->add_option("--parent", options->extra_parents,
+                      "Another parent, ADDRESS:PORT, [IPV6]:PORT or HOST:PORT (repeatable); "
+                      "failover between parents, the fastest preferred")
+      ->take_all();
   command->add_option("--cache-size", options->cache_size, "Most answers kept in the cache")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100'000'000}))
       ->capture_default_str();
+  command->add_option("--min-ttl", options->min_ttl, "Keep cached answers at least this long")
+      ->capture_default_str();
+  command->add_option("--max-ttl", options->max_ttl, "Keep cached answers at most this long")
+      ->capture_default_str();
+  command->add_option("--max-negative-ttl", options->max_negative_ttl,
+                      "Keep NXDOMAIN/NODATA answers at most this long")
+      ->capture_default_str();
+  command->add_flag("--no-serve-stale", options->no_serve_stale,
+                    "Never answer with expired data when the parent fails (RFC 8767)");
+  command->add_option("--max-stale", options->max_stale,
+                      "Serve expired answers at most this many seconds past their TTL")
+      ->capture_default_str();
+  command->add_flag("--watch", options->watch,
+                    "Reload RECORDS when it changes (SIGHUP always reloads it)");
   command->add_option("--negative-ttl", options->negative_ttl,
                       "TTL of NXDOMAIN/NODATA answers for names this server is authoritative for")
       ->capture_default_str();

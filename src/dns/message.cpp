@@ -86,7 +86,15 @@ void write_edns(WireWriter& writer, const Edns& edns) {
   writer.u16(edns.udp_size);
   writer.u32(static_cast<std::uint32_t>(edns.extended_rcode) << 24 |
              static_cast<std::uint32_t>(edns.version) << 16 | (edns.dnssec_ok ? 0x8000u : 0u));
-  writer.u16(0);
+  if (!edns.extended_error) {
+    writer.u16(0);
+    return;
+  }
+  constexpr std::uint16_t kEdeOptionCode = 15;
+  writer.u16(6);  // rdata: one option of 2 + 2 + 2 bytes, without EXTRA-TEXT
+  writer.u16(kEdeOptionCode);
+  writer.u16(2);
+  writer.u16(*edns.extended_error);
 }
 
 void write_record(WireWriter& writer, const ResourceRecord& record,

@@ -40,6 +40,7 @@ std::size_t write_response(const Query& query, const Answer& answer, ResponseFla
     Edns edns;
     edns.udp_size = kEdnsUdpSize;
     edns.extended_rcode = static_cast<std::uint8_t>(rcode >> 4);
+    edns.extended_error = answer.extended_error;
     write_edns(writer, edns);
   }
   return writer.overflowed() ? 0 : writer.size();

@@ -3,26 +3,62 @@
 #include <spdlog/spdlog.h>
 
 namespace resolver::server {
+namespace {
 
-Forwarder::Forwarder(const QueryHandler& handler, Upstream& upstream)
-    : handler_(handler), upstream_(upstream) {}
-
-void Forwarder::forward(const dns::Question& question, Reply reply) {
+std::string question_key(const dns::Question& question) {
   std::string key = question.name.key();
   key.push_back(static_cast<char>(dns::to_underlying(question.type) >> 8));
   key.push_back(static_cast<char>(dns::to_underlying(question.type) & 0xFF));
-  auto [it, first] = waiting_.try_emplace(key);
-  it->second.push_back(std::move(reply));
+  return key;
+}
+
+}  // namespace
+
+Forwarder::Forwarder(boost::asio::io_context& io, const QueryHandler& handler, Upstream& upstream)
+    : io_(io), handler_(handler), upstream_(upstream) {}
+
+void Forwarder::forward(const dns::Question& question, Reply reply) {
+  std::string key = question_key(question);
+  auto [it, first] = pending_.try_emplace(key);
+  it->second.waiters.push_back(std::move(reply));
   if (!first) return;
+  if (handler_.stale_answer(question, cache::Clock::now())) {
+    auto timer = std::make_unique<boost::asio::steady_timer>(io_, kStaleAfter);
+    timer->async_wait([this, question, key](const boost::system::error_code& error) {
+      if (!error) answer_stale(question, key);
+    });
+    it->second.stale_timer = std::move(timer);
+  }
+  start(question, key);
+}
+
+void Forwarder::refresh(const dns::Question& question) {
+  std::string key = question_key(question);
+  auto [it, first] = pending_.try_emplace(key);
+  if (first) start(question, key);
+}
+
+void Forwarder::answer_stale(const dns::Question& question, const std::string& key) {
+  auto it = pending_.find(key);
+  if (it == pending_.end()) return;
+  auto stale = handler_.stale_answer(question, cache::Clock::now());
+  if (!stale) return;
+  // The upstream query stays in flight (and pending_) to refresh the cache.
+  auto waiters = std::move(it->second.waiters);
+  it->second.waiters.clear();
+  for (auto& waiter : waiters) waiter(*stale);
+}
+
+void Forwarder::start(const dns::Question& question, const std::string& key) {
   upstream_.query(question, [this, question, key](UpstreamOutcome outcome) {
     if (!outcome.reached) {
-      spdlog::warn("parent {} did not answer {} {}: {}",
-                   upstream_.settings().parent.address().to_string(), question.name.to_text(),
+      spdlog::warn("no parent answered {} {}: {}", question.name.to_text(),
                    dns::type_name(question.type), outcome.error);
     }
     auto answer = handler_.complete(question, outcome, cache::Clock::now());
-    auto node = waiting_.extract(key);
-    for (auto& waiter : node.mapped()) waiter(answer);
+    auto node = pending_.extract(key);
+    if (node.empty()) return;
+    for (auto& waiter : node.mapped().waiters) waiter(answer);
   });
 }
 

@@ -1,13 +1,34 @@
 #include "resolver/server/query_handler.hpp"
 
+#include <algorithm>
+
 namespace resolver::server {
 
 QueryHandler::QueryHandler(std::shared_ptr<const records::LocalRecords> local,
                            cache::Cache& cache, HandlerSettings settings)
     : local_(std::move(local)), cache_(cache), settings_(settings) {}
 
+void QueryHandler::replace_records(std::shared_ptr<const records::LocalRecords> local) {
+  local_.store(std::move(local), std::memory_order_release);
+}
+
+std::shared_ptr<const records::LocalRecords> QueryHandler::records() const {
+  return local_.load(std::memory_order_acquire);
+}
+
+void QueryHandler::rotate(dns::Answer& answer, dns::RrType type) const {
+  // Only the records of the asked type rotate; a CNAME chain before them keeps its order.
+  auto first = std::find_if(answer.answers.begin(), answer.answers.end(),
+                            [type](const auto& record) { return record.type == type; });
+  auto count = std::distance(first, answer.answers.end());
+  if (count < 2) return;
+  auto shift = rotation_.fetch_add(1, std::memory_order_relaxed) % count;
+  std::rotate(first, first + shift, answer.answers.end());
+}
+
 bool QueryHandler::answer_locally(const dns::Question& question, dns::Answer& out) const {
-  auto records = local_->find(question.name);
+  auto local = records();
+  auto records = local->find(question.name);
   if (records.empty()) return false;
   out = dns::Answer{};
   out.authoritative = true;
@@ -19,15 +40,19 @@ bool QueryHandler::answer_locally(const dns::Question& question, dns::Answer& ou
   if (out.answers.empty()) {
     out = dns::negative_answer(dns::Rcode::NoError, settings_.local_negative_ttl, true);
   }
+  rotate(out, question.type);
   return true;
 }
 
 Resolution QueryHandler::resolve(const dns::Question& question, bool recursion_desired,
                                  cache::TimePoint now, dns::Answer& out) const {
   if (answer_locally(question, out)) return Resolution::Answered;
-  if (auto cached = cache_.lookup(question, now)) {
+  bool refresh_due = false;
+  if (auto cached = cache_.lookup(question, now, &refresh_due)) {
     out = std::move(*cached);
-    return Resolution::Answered;
+    rotate(out, question.type);
+    return refresh_due && settings_.has_parent ? Resolution::AnsweredRefresh
+                                               : Resolution::Answered;
   }
   if (!settings_.has_parent) {
     out = dns::negative_answer(dns::Rcode::NxDomain, settings_.local_negative_ttl, true);
@@ -49,10 +74,14 @@ dns::Answer QueryHandler::complete(const dns::Question& question, const Upstream
     answer.authoritative = false;
     return answer;
   }
-  if (settings_.serve_stale) {
-    if (auto stale = cache_.lookup_stale(question, now, settings_.stale_ttl)) return *stale;
-  }
+  if (auto stale = stale_answer(question, now)) return *stale;
   return dns::failure_answer(dns::Rcode::ServFail);
+}
+
+std::optional<dns::Answer> QueryHandler::stale_answer(const dns::Question& question,
+                                                      cache::TimePoint now) const {
+  if (!settings_.serve_stale) return std::nullopt;
+  return cache_.lookup_stale(question, now, settings_.stale_ttl);
 }
 
 }  // namespace resolver::server

@@ -1,6 +1,7 @@
 #include "resolver/server/server.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <thread>
 
@@ -24,21 +25,23 @@ udp::socket bind_socket(boost::asio::io_context& io, const udp::endpoint& endpoi
 
 // The handler is built from the settings, so they must be complete before it is.
 ServerSettings completed(ServerSettings settings) {
-  settings.handler.has_parent = settings.upstream.has_value();
+  settings.handler.has_parent = !settings.parents.empty();
   return settings;
 }
 
 }  // namespace
 
 struct Server::Worker {
-  Worker(const ServerSettings& settings, const QueryHandler& handler, const udp::endpoint& bind_to)
+  Worker(const ServerSettings& settings, const QueryHandler& handler, ParentSet& parents,
+         const udp::endpoint& bind_to)
       : io(1) {
-    if (settings.upstream) {
-      upstream.emplace(io, *settings.upstream);
-      forwarder.emplace(handler, *upstream);
+    bool has_parent = parents.size() > 0;
+    if (has_parent) {
+      upstream.emplace(io, parents, settings.upstream);
+      forwarder.emplace(io, handler, *upstream);
     }
     server.emplace(bind_socket(io, bind_to), handler, forwarder ? &*forwarder : nullptr,
-                   settings.log_queries);
+                   has_parent ? &parents : nullptr, settings.log_queries);
     server->start();
   }
 
@@ -51,14 +54,37 @@ struct Server::Worker {
 Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalRecords> local)
     : settings_(completed(std::move(settings))),
       cache_(settings_.cache),
-      handler_(std::move(local), cache_, settings_.handler) {
+      handler_(std::move(local), cache_, settings_.handler),
+      parents_(settings_.parents) {
   unsigned threads = std::max(1u, settings_.threads);
-  workers_.push_back(std::make_unique<Worker>(settings_, handler_, settings_.listen));
+  workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, settings_.listen));
   // With port 0 the first socket got an ephemeral port; the others must share it.
   udp::endpoint bound = workers_.front()->server->local_endpoint();
   for (unsigned i = 1; i < threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(settings_, handler_, bound));
+    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, bound));
   }
+  if (parents_.size() > 0) {
+    probe_timer_ = std::make_unique<boost::asio::steady_timer>(workers_.front()->io);
+    boost::asio::post(workers_.front()->io, [this] { probe_for_loops(); });
+  }
+}
+
+void Server::probe_for_loops() {
+  auto& upstream = *workers_.front()->upstream;
+  for (std::size_t i = 0; i < parents_.size(); ++i) {
+    if (parents_.looped(i)) continue;
+    // The answer does not matter: what matters is whether the probe reaches us (UdpServer).
+    upstream.query_parent(i, dns::Question{parents_.probe_name(i), dns::RrType::A},
+                          [](const UpstreamOutcome&) {});
+  }
+  probe_timer_->expires_after(settings_.loop_probe_interval);
+  probe_timer_->async_wait([this](const boost::system::error_code& error) {
+    if (!error) probe_for_loops();
+  });
+}
+
+void Server::replace_records(std::shared_ptr<const records::LocalRecords> local) {
+  handler_.replace_records(std::move(local));
 }
 
 Server::~Server() = default;

@@ -18,8 +18,12 @@ std::string describe(const boost::asio::ip::udp::endpoint& endpoint) {
 }  // namespace
 
 UdpServer::UdpServer(boost::asio::ip::udp::socket socket, const QueryHandler& handler,
-                     Forwarder* forwarder, bool log_queries)
-    : socket_(std::move(socket)), handler_(handler), forwarder_(forwarder), log_queries_(log_queries) {}
+                     Forwarder* forwarder, ParentSet* parents, bool log_queries)
+    : socket_(std::move(socket)),
+      handler_(handler),
+      forwarder_(forwarder),
+      parents_(parents),
+      log_queries_(log_queries) {}
 
 void UdpServer::start() { receive(); }
 
@@ -49,11 +53,27 @@ template <typename Then>
 void UdpServer::resolve(const dns::Question& question, bool recursion_desired, Then then) {
   dns::Answer answer;
   auto resolution = handler_.resolve(question, recursion_desired, cache::Clock::now(), answer);
-  if (resolution == Resolution::Answered || forwarder_ == nullptr) {
-    then(answer);
+  if (resolution == Resolution::Forward && forwarder_ != nullptr) {
+    forwarder_->forward(question, std::move(then));
     return;
   }
-  forwarder_->forward(question, std::move(then));
+  then(answer);
+  if (resolution == Resolution::AnsweredRefresh && forwarder_ != nullptr) {
+    forwarder_->refresh(question);
+  }
+}
+
+bool UdpServer::is_own_probe(const dns::DnsName& name, const Endpoint& client) {
+  if (parents_ == nullptr) return false;
+  auto parent = parents_->probed_parent(name);
+  if (!parent) return false;
+  if (parents_->mark_looped(*parent)) {
+    spdlog::error(
+        "FORWARDING LOOP: our loop probe came back from {} via parent {}: that parent forwards "
+        "our queries back to us. No longer forwarding to it; fix the hierarchy's configuration.",
+        describe(client), parents_->describe(*parent));
+  }
+  return true;
 }
 
 void UdpServer::serve_dns(std::span<const std::uint8_t> datagram, const Endpoint& client) {
@@ -65,6 +85,10 @@ void UdpServer::serve_dns(std::span<const std::uint8_t> datagram, const Endpoint
       spdlog::info("{} dns rejected: {}", describe(client), dns::rcode_name(parse.rcode));
     }
     send({out_.data(), dns::build_error_response(parse, flags, out_)}, client);
+    return;
+  }
+  if (is_own_probe(parse.query.question.name, client)) {
+    reply_dns(parse.query, dns::failure_answer(dns::Rcode::ServFail), client);
     return;
   }
   // The question is copied out before the query moves into the continuation.
@@ -92,6 +116,11 @@ void UdpServer::serve_text(std::span<const std::uint8_t> datagram, const Endpoin
   if (!name) {
     if (log_queries_) spdlog::info("{} text query is not a valid name", describe(client));
     std::string_view reply = text::kFormErrReply;
+    send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}, client);
+    return;
+  }
+  if (is_own_probe(*name, client)) {
+    std::string reply = text::format_text_reply(*name, dns::failure_answer(dns::Rcode::ServFail));
     send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}, client);
     return;
   }

@@ -5,6 +5,7 @@
 #include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <optional>
 
 #include "resolver/dns/response_builder.hpp"
 #include "resolver/dns/response_parser.hpp"
@@ -27,27 +28,39 @@ dns::Answer select_type(dns::Answer answer, dns::RrType type) {
 
 class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
  public:
-  UpstreamQuery(boost::asio::io_context& io, const UpstreamSettings& settings,
-                dns::Question question, Upstream::Done done)
-      : settings_(settings),
+  UpstreamQuery(boost::asio::io_context& io, ParentSet& parents, ParentProtocol protocol,
+                std::vector<Attempt> attempts, dns::Question question, Upstream::Done done)
+      : parents_(parents),
+        protocol_(protocol),
+        attempts_(std::move(attempts)),
         question_(std::move(question)),
         done_(std::move(done)),
         socket_(io),
         timer_(io) {}
 
-  void start() { attempt(0); }
+  void start() {
+    if (attempts_.empty()) {
+      finish({false, {}, "no usable parent"});
+      return;
+    }
+    attempt(0);
+  }
 
  private:
+  std::size_t parent() const { return attempts_[attempt_].parent; }
+
   void attempt(std::size_t index) {
     attempt_ = index;
     ++generation_;
+    started_ = ParentSet::Clock::now();
     boost::system::error_code error;
+    const auto& endpoint = parents_.endpoint(parent());
     socket_ = udp::socket(socket_.get_executor());
-    socket_.open(settings_.parent.protocol(), error);
-    if (!error) socket_.connect(settings_.parent, error);
+    socket_.open(endpoint.protocol(), error);
+    if (!error) socket_.connect(endpoint, error);
     std::size_t size = 0;
     if (!error) {
-      if (settings_.protocol == ParentProtocol::Dns) {
+      if (protocol_ == ParentProtocol::Dns) {
         id_ = dns::random_id();
         size = dns::build_query(question_, id_, true, request_);
       } else {
@@ -61,7 +74,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
       fail_attempt(error.message());
       return;
     }
-    timer_.expires_after(settings_.attempt_timeouts[index]);
+    timer_.expires_after(attempts_[index].timeout);
     timer_.async_wait([self = shared_from_this(), generation = generation_](auto error) {
       if (!error && generation == self->generation_) self->fail_attempt("timed out");
     });
@@ -83,32 +96,34 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   }
 
   void on_reply(std::span<const std::uint8_t> datagram) {
-    if (settings_.protocol == ParentProtocol::Text) {
+    std::optional<dns::Answer> answer;
+    if (protocol_ == ParentProtocol::Text) {
       std::string_view text(reinterpret_cast<const char*>(datagram.data()), datagram.size());
-      if (auto answer = text::parse_text_reply(text, question_.name)) {
-        finish({true, select_type(std::move(*answer), question_.type), {}});
+      if (auto parsed = text::parse_text_reply(text, question_.name)) {
+        answer = select_type(std::move(*parsed), question_.type);
+      }
+    } else {
+      auto reply = dns::parse_upstream_reply(datagram, id_, question_);
+      if (reply.status == dns::ReplyStatus::Truncated) {
+        fail_attempt("truncated reply (TC=1)");
         return;
       }
-      spdlog::debug("dropped a text reply from {} that does not answer {}",
-                    settings_.parent.address().to_string(), question_.name.to_text());
+      if (reply.status == dns::ReplyStatus::Accepted) answer = std::move(reply.answer);
+    }
+    if (!answer) {
+      // Not a reply to this query (wrong ID or question, or garbage): keep waiting.
+      spdlog::debug("dropped an unmatched reply from {} for {}", parents_.describe(parent()),
+                    question_.name.to_text());
       receive();
       return;
     }
-    auto reply = dns::parse_upstream_reply(datagram, id_, question_);
-    switch (reply.status) {
-      case dns::ReplyStatus::Accepted:
-        finish({true, std::move(reply.answer), {}});
-        return;
-      case dns::ReplyStatus::Truncated:
-        fail_attempt("truncated reply (TC=1)");
-        return;
-      default:
-        // Not a reply to this query (wrong ID or question, or garbage): keep waiting.
-        spdlog::debug("dropped an unmatched reply from the parent for {}",
-                      question_.name.to_text());
-        receive();
-        return;
+    if (answer->rcode != dns::Rcode::NoError && answer->rcode != dns::Rcode::NxDomain) {
+      fail_attempt("answered " + dns::rcode_name(answer->rcode));
+      return;
     }
+    parents_.record_success(parent(), std::chrono::duration_cast<std::chrono::microseconds>(
+                                          ParentSet::Clock::now() - started_));
+    finish({true, std::move(*answer), {}});
   }
 
   void fail_attempt(std::string reason) {
@@ -117,11 +132,14 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     boost::system::error_code ignored;
     timer_.cancel();
     socket_.close(ignored);
-    if (attempt_ + 1 < settings_.attempt_timeouts.size()) {
+    parents_.record_failure(parent(), ParentSet::Clock::now());
+    spdlog::debug("parent {} failed {} {}: {}", parents_.describe(parent()),
+                  question_.name.to_text(), dns::type_name(question_.type), reason);
+    if (attempt_ + 1 < attempts_.size()) {
       attempt(attempt_ + 1);
       return;
     }
-    finish({false, {}, std::move(reason)});
+    finish({false, {}, parents_.describe(parent()) + " " + reason});
   }
 
   void finish(UpstreamOutcome outcome) {
@@ -134,7 +152,9 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     done(std::move(outcome));
   }
 
-  const UpstreamSettings& settings_;
+  ParentSet& parents_;
+  ParentProtocol protocol_;
+  std::vector<Attempt> attempts_;
   dns::Question question_;
   Upstream::Done done_;
   udp::socket socket_;
@@ -143,21 +163,43 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   std::uint64_t generation_ = 0;
   std::uint16_t id_ = 0;
   bool finished_ = false;
+  ParentSet::Clock::time_point started_;
   std::array<std::uint8_t, 512> request_{};
   std::array<std::uint8_t, 65536> reply_{};
 };
 
 }  // namespace
 
-Upstream::Upstream(boost::asio::io_context& io, UpstreamSettings settings)
-    : io_(io), settings_(std::move(settings)) {
-  if (settings_.attempt_timeouts.empty()) {
-    settings_.attempt_timeouts.push_back(std::chrono::milliseconds(1000));
+std::vector<Attempt> plan_attempts(const std::vector<std::size_t>& ranked,
+                                   std::chrono::milliseconds budget) {
+  std::vector<Attempt> plan;
+  if (ranked.empty()) return plan;
+  if (ranked.size() < 3) {
+    // The best parent first; the retry goes to the second one if there is one.
+    auto first = budget * 2 / 5;
+    plan.push_back({ranked[0], first});
+    plan.push_back({ranked[ranked.size() - 1], budget - first});
+    return plan;
   }
+  for (std::size_t i = 0; i < 3; ++i) plan.push_back({ranked[i], budget / 3});
+  return plan;
 }
 
+Upstream::Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSettings settings)
+    : io_(io), parents_(parents), settings_(settings) {}
+
 void Upstream::query(const dns::Question& question, Done done) {
-  std::make_shared<UpstreamQuery>(io_, settings_, question, std::move(done))->start();
+  auto attempts = plan_attempts(parents_.ranked(ParentSet::Clock::now()), settings_.budget);
+  std::make_shared<UpstreamQuery>(io_, parents_, settings_.protocol, std::move(attempts), question,
+                                  std::move(done))
+      ->start();
+}
+
+void Upstream::query_parent(std::size_t parent, const dns::Question& question, Done done) {
+  std::vector<Attempt> attempts{{parent, settings_.budget}};
+  std::make_shared<UpstreamQuery>(io_, parents_, settings_.protocol, std::move(attempts), question,
+                                  std::move(done))
+      ->start();
 }
 
 }  // namespace resolver::server

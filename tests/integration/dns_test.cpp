@@ -4,8 +4,12 @@
 #include "harness.hpp"
 #include "resolver/dns/response_parser.hpp"
 
+#include <algorithm>
+#include <set>
+
 using namespace harness;
 using namespace resolver::dns;
+using Lines = std::vector<std::string>;
 
 namespace {
 
@@ -28,11 +32,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-Header header_of(const Bytes& reply) {
-  WireReader reader(reply);
-  return Header::read(reader);
-}
-
 }  // namespace
 
 TEST_CASE("dig gets A, AAAA and several records, authoritative", "[dns]") {
@@ -44,7 +43,7 @@ TEST_CASE("dig gets A, AAAA and several records, authoritative", "[dns]") {
   auto aaaa = dig(server.port(), {"+short", "v6.example.org", "AAAA"});
   CHECK(aaaa.out == "2001:db8::6\n");
   auto multi = dig(server.port(), {"+short", "multi.example.org"});
-  CHECK(multi.out == "192.0.2.1\n192.0.2.2\n192.0.2.3\n");
+  CHECK(sorted_lines(multi.out) == Lines{"192.0.2.1", "192.0.2.2", "192.0.2.3"});
 }
 
 TEST_CASE("dig gets NXDOMAIN and NODATA with a SOA whose minimum is the negative TTL",
@@ -91,7 +90,7 @@ TEST_CASE("kdig gets the same answers as dig", "[dns]") {
   ResolverServer server(write_temp_file("dns-kdig.txt", kRecords), std::nullopt);
   auto result = run({"kdig", "@127.0.0.1", "-p", std::to_string(server.port()), "+short",
                      "multi.example.org"});
-  CHECK(result.out == "192.0.2.1\n192.0.2.2\n192.0.2.3\n");
+  CHECK(sorted_lines(result.out) == Lines{"192.0.2.1", "192.0.2.2", "192.0.2.3"});
   auto nx = run({"kdig", "@127.0.0.1", "-p", std::to_string(server.port()), "nosuch.example"});
   CHECK(contains(nx.out, "status: NXDOMAIN"));
 }
@@ -155,4 +154,16 @@ TEST_CASE("RD=0 is answered from local data and cache only, never forwarded", "[
   CHECK(header_of(*cached).ancount == 1);
   CHECK(!header_of(*cached).aa);
   CHECK(parent.queries() == 1);
+}
+
+TEST_CASE("several addresses of a name are rotated between answers", "[dns]") {
+  ResolverServer server(write_temp_file("dns-rr.txt", kRecords), std::nullopt);
+  std::set<std::string> firsts;
+  for (int i = 0; i < 3; ++i) {
+    auto result = dig(server.port(), {"+short", "multi.example.org"});
+    auto lines = result.out;
+    CHECK(std::count(lines.begin(), lines.end(), '\n') == 3);
+    firsts.insert(lines.substr(0, lines.find('\n')));
+  }
+  CHECK(firsts == std::set<std::string>{"192.0.2.1", "192.0.2.2", "192.0.2.3"});
 }

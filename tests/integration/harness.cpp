@@ -68,6 +68,15 @@ sockaddr_in loopback(std::uint16_t port) {
   return address;
 }
 
+// The forwarding-loop probes a resolver sends its parents (see ParentSet) are not queries a
+// test asks for; the fake parent neither counts nor answers them.
+bool is_loop_probe(const Bytes& query) {
+  auto parse = resolver::dns::parse_query(query);
+  return parse.query.has_question &&
+         parse.query.question.name.is_subdomain_of(
+             resolver::dns::DnsName::from_text("loop-probe.resolver.invalid"));
+}
+
 }  // namespace
 
 std::string binary() { return RESOLVER_BINARY; }
@@ -86,6 +95,19 @@ std::string write_temp_file(const std::string& name, const std::string& content)
   std::string path = temp_dir() + "/" + name;
   std::ofstream(path, std::ios::binary) << content;
   return path;
+}
+
+std::vector<std::string> sorted_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    auto end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
 }
 
 bool have_program(const std::string& name) {
@@ -183,10 +205,23 @@ bool Process::running() {
 }
 
 bool Process::wait_for_log(const std::string& needle, std::chrono::milliseconds timeout) {
+  return wait_for_count(needle, 1, timeout);
+}
+
+bool Process::wait_for_count(const std::string& needle, std::size_t times,
+                             std::chrono::milliseconds timeout) {
+  auto occurrences = [&] {
+    std::string text = log();
+    std::size_t found = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+      ++found;
+    }
+    return found;
+  };
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (log().find(needle) != std::string::npos) return true;
-    if (!running()) return log().find(needle) != std::string::npos;
+    if (occurrences() >= times) return true;
+    if (!running()) return occurrences() >= times;
     // Polling the collected log: the reader thread appends as the child writes.
     std::this_thread::sleep_for(5ms);
   }
@@ -210,8 +245,8 @@ int Process::stop(int signal, std::chrono::milliseconds timeout) {
 
 ResolverServer::ResolverServer(const std::string& records_file,
                                std::optional<std::uint16_t> parent_port,
-                               std::vector<std::string> extra) {
-  std::vector<std::string> argv{binary(), "server", "0"};
+                               std::vector<std::string> extra, std::uint16_t port) {
+  std::vector<std::string> argv{binary(), "server", std::to_string(port)};
   if (parent_port) {
     argv.insert(argv.end(), {"127.0.0.1", std::to_string(*parent_port)});
   } else {
@@ -255,6 +290,31 @@ std::optional<Bytes> udp_exchange(std::uint16_t port, const Bytes& request,
   }
   close(fd);
   return reply;
+}
+
+resolver::dns::Header header_of(const Bytes& message) {
+  resolver::dns::WireReader reader(message);
+  return resolver::dns::Header::read(reader);
+}
+
+std::optional<std::uint16_t> extended_error_of(const Bytes& reply) {
+  using namespace resolver::dns;
+  WireReader reader(reply);
+  Header header = Header::read(reader);
+  for (int i = 0; i < header.qdcount; ++i) Question::read(reader);
+  for (int i = 0; i < header.ancount + header.nscount; ++i) read_record(reader);
+  for (int i = 0; i < header.arcount; ++i) {
+    auto record = read_record(reader);
+    if (record.type != RrType::OPT) continue;
+    WireReader options(record.rdata);
+    while (options.remaining() >= 4) {
+      std::uint16_t code = options.u16();
+      std::uint16_t length = options.u16();
+      if (code == 15 && length >= 2) return options.u16();
+      options.skip(length);
+    }
+  }
+  return std::nullopt;
 }
 
 Bytes to_bytes(const std::string& text) { return Bytes(text.begin(), text.end()); }
@@ -314,8 +374,9 @@ FakeParent::FakeParent(Respond respond) : respond_(std::move(respond)) {
       ssize_t n = recvfrom(fd_, buffer.data(), buffer.size(), 0,
                            reinterpret_cast<sockaddr*>(&client), &client_length);
       if (n < 0) continue;
-      ++queries_;
       Bytes query(buffer.begin(), buffer.begin() + n);
+      if (is_loop_probe(query)) continue;
+      ++queries_;
       for (const auto& reply : respond_(query)) {
         sendto(fd_, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&client),
                client_length);

@@ -40,6 +40,9 @@ CommandResult run(const std::vector<std::string>& argv, const std::string& input
 
 bool have_program(const std::string& name);
 
+// The lines of `text` in sorted order: answers with several records are rotated (round robin).
+std::vector<std::string> sorted_lines(const std::string& text);
+
 // A child process whose stderr is collected in the background.
 class Process {
  public:
@@ -50,6 +53,9 @@ class Process {
 
   // Waits until the log contains `needle`; returns false on timeout or process exit.
   bool wait_for_log(const std::string& needle, std::chrono::milliseconds timeout = 10s);
+  // Waits until `needle` occurs at least `times` times in the log.
+  bool wait_for_count(const std::string& needle, std::size_t times,
+                      std::chrono::milliseconds timeout = 10s);
   std::string log() const;
   // Sends `signal` and waits for the exit; returns the exit status (128+N if killed by N).
   int stop(int signal = 15, std::chrono::milliseconds timeout = 10s);
@@ -67,8 +73,9 @@ class Process {
 // `resolver server 0 PARENT_IP PARENT_PORT RECORDS extra...`, started and waited for.
 class ResolverServer {
  public:
+  // `port` 0 lets the server pick a free port and reads it from the log.
   ResolverServer(const std::string& records_file, std::optional<std::uint16_t> parent_port,
-                 std::vector<std::string> extra = {});
+                 std::vector<std::string> extra = {}, std::uint16_t port = 0);
   std::uint16_t port() const { return port_; }
   Process& process() { return *process_; }
   int stop(int signal = 15) { return process_->stop(signal); }
@@ -77,6 +84,11 @@ class ResolverServer {
   std::unique_ptr<Process> process_;
   std::uint16_t port_ = 0;
 };
+
+// The header of a DNS message (which must be at least 12 bytes).
+resolver::dns::Header header_of(const Bytes& message);
+// The Extended DNS Error info code in a reply's OPT record, if any (RFC 8914).
+std::optional<std::uint16_t> extended_error_of(const Bytes& reply);
 
 // One UDP exchange with 127.0.0.1:port; nullopt when nothing came back in time.
 std::optional<Bytes> udp_exchange(std::uint16_t port, const Bytes& request,
@@ -93,7 +105,7 @@ Bytes dns_query(const std::string& name, resolver::dns::RrType type, std::uint16
 std::uint16_t free_udp_port();
 
 // A scripted parent: for each query datagram, `respond` returns the datagrams to send back
-// (none: silence). Counts the queries it saw.
+// (none: silence). Counts the queries it saw, except resolvers' loop probes.
 class FakeParent {
  public:
   using Respond = std::function<std::vector<Bytes>(const Bytes& query)>;

@@ -43,7 +43,7 @@ TEST_CASE("a name only the root knows is forwarded by the child and answered", "
   CHECK(text->starts_with("www.google.co.il,21.9.19.8,"));
   auto dns = client(child.port(), {"multi.example.org"});
   CHECK(dns.exit_code == 0);
-  CHECK(dns.out == "192.0.2.1\n192.0.2.2\n");
+  CHECK(sorted_lines(dns.out) == std::vector<std::string>{"192.0.2.1", "192.0.2.2"});
   auto both = client(child.port(), {"--text", "ipv6.example.org"});
   CHECK(both.out == "2001:db8::1\n");
 }
@@ -138,4 +138,27 @@ TEST_CASE("a parent speaking only the text protocol can be used with --parent-pr
   CHECK(result.exit_code == 0);
   CHECK(result.out == "2001:db8::1\n");
   CHECK(text_query(child.port(), "nosuch.example") == "nosuch.example,NXDOMAIN,60");
+}
+
+TEST_CASE("in a three-level hierarchy TTLs count down across levels and stale answers flow down",
+          "[hierarchy]") {
+  ResolverServer root(write_temp_file("three-root.txt", "deep.example,192.0.2.77,3\n"),
+                      std::nullopt);
+  ResolverServer child(write_temp_file("three-child.txt", kChildRecords), root.port());
+  ResolverServer grandchild(write_temp_file("three-grandchild.txt", "gc.example,192.0.2.3,60\n"),
+                            child.port());
+  REQUIRE(text_query(child.port(), "deep.example") == "deep.example,192.0.2.77,3");
+  // A second later the grandchild's first ask reaches the child's cache, which has counted down.
+  std::this_thread::sleep_for(1100ms);
+  auto from_grandchild = text_query(grandchild.port(), "deep.example");
+  REQUIRE(from_grandchild);
+  CHECK((*from_grandchild == "deep.example,192.0.2.77,1" ||
+         *from_grandchild == "deep.example,192.0.2.77,0"));
+  // The root dies; once the TTL is over, the child serves its stale copy (TTL 30) and the
+  // grandchild passes it on.
+  CHECK(root.stop() == 0);
+  std::this_thread::sleep_for(2100ms);
+  auto start = std::chrono::steady_clock::now();
+  CHECK(text_query(grandchild.port(), "deep.example", 5s) == "deep.example,192.0.2.77,30");
+  CHECK(std::chrono::steady_clock::now() - start < 3s);
 }

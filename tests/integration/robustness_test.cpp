@@ -17,11 +17,6 @@ namespace {
 
 const std::string kRecords = "local.example,192.0.2.1,60\n";
 
-Header header_of(const Bytes& reply) {
-  WireReader reader(reply);
-  return Header::read(reader);
-}
-
 std::uint16_t id_of(const Bytes& query) { return static_cast<std::uint16_t>(query[0] << 8 | query[1]); }
 
 }  // namespace

@@ -37,6 +37,7 @@ struct CacheSettings {
 class Cache {
  public:
   static constexpr std::size_t kShardCount = 16;
+  static constexpr std::chrono::seconds kMinPrefetchLifetime{10};
 
   explicit Cache(CacheSettings settings = {});
   ~Cache();
@@ -44,9 +45,13 @@ class Cache {
   // Returns whether the answer was stored: only NOERROR with records, or NXDOMAIN/NODATA with a
   // SOA, and only with a TTL above 0.
   bool insert(const dns::Question& question, const dns::Answer& answer, TimePoint now);
-  // A fresh entry, TTLs counted down to `now`.
-  std::optional<dns::Answer> lookup(const dns::Question& question, TimePoint now);
-  // An expired entry no older than max_stale, TTLs set to `stale_ttl` (RFC 8767 4).
+  // A fresh entry, TTLs counted down to `now`. `refresh_due` (if given) is set when the entry
+  // is in the last tenth of a lifetime of at least kMinPrefetchLifetime: a prefetch keeps
+  // popular names from ever missing.
+  std::optional<dns::Answer> lookup(const dns::Question& question, TimePoint now,
+                                    bool* refresh_due = nullptr);
+  // An entry no older than max_stale past its expiry, TTLs set to `stale_ttl` and marked with
+  // Extended DNS Error 3, Stale Answer (RFC 8767 4, RFC 8914 4.4).
   std::optional<dns::Answer> lookup_stale(const dns::Question& question, TimePoint now,
                                           std::uint32_t stale_ttl);
   std::size_t size() const;

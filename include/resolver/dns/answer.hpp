@@ -12,11 +12,15 @@
 
 namespace resolver::dns {
 
+inline constexpr std::uint16_t kEdeStaleAnswer = 3;  // RFC 8914 4.4
+
 struct Answer {
   Rcode rcode = Rcode::NoError;
   bool authoritative = false;
   std::vector<ResourceRecord> answers;
   std::vector<ResourceRecord> authority;  // the SOA of a negative answer (RFC 2308 3)
+  // Extended DNS Error info code (RFC 8914), sent to EDNS clients; e.g. 3 = Stale Answer.
+  std::optional<std::uint16_t> extended_error;
 
   bool is_negative() const { return rcode == Rcode::NxDomain || (rcode == Rcode::NoError && answers.empty()); }
 };

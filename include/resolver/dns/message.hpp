@@ -62,6 +62,7 @@ struct Edns {
   std::uint8_t version = 0;
   std::uint8_t extended_rcode = 0;  // upper eight bits of the 12-bit rcode
   bool dnssec_ok = false;
+  std::optional<std::uint16_t> extended_error;  // written as an EDE option (RFC 8914 2)
 };
 
 // Reads one record; names inside the rdata of the RFC 1035 types that may be compressed are

@@ -7,10 +7,15 @@
 //   4. otherwise NXDOMAIN (a root), or REFUSED for a non-recursive miss below a parent.
 // When a forward ends, `complete` caches what the parent said and produces the client's
 // answer; if the parent failed it falls back to a stale entry (RFC 8767) or SERVFAIL.
+// Several addresses of one name are rotated between answers (round robin, as dnsmasq does).
+// The local records can be replaced at any time from any thread (reload); each query sees
+// either the old set or the new one, whole.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "resolver/cache/cache.hpp"
@@ -26,7 +31,9 @@ struct HandlerSettings {
   std::uint32_t stale_ttl = 30;  // RFC 8767 4 recommends 30 seconds
 };
 
-enum class Resolution { Answered, Forward };
+// AnsweredRefresh: answered from the cache, and the entry is near its end: refresh it in the
+// background (prefetch).
+enum class Resolution { Answered, AnsweredRefresh, Forward };
 
 // What the parent said, or that it could not be reached.
 struct UpstreamOutcome {
@@ -44,13 +51,20 @@ class QueryHandler {
                      dns::Answer& out) const;
   dns::Answer complete(const dns::Question& question, const UpstreamOutcome& outcome,
                        cache::TimePoint now) const;
+  // The stale answer the cache holds for `question`, when serve-stale is on.
+  std::optional<dns::Answer> stale_answer(const dns::Question& question,
+                                          cache::TimePoint now) const;
 
+  void replace_records(std::shared_ptr<const records::LocalRecords> local);
+  std::shared_ptr<const records::LocalRecords> records() const;
   const HandlerSettings& settings() const { return settings_; }
 
  private:
   bool answer_locally(const dns::Question& question, dns::Answer& out) const;
+  void rotate(dns::Answer& answer, dns::RrType type) const;
 
-  std::shared_ptr<const records::LocalRecords> local_;
+  std::atomic<std::shared_ptr<const records::LocalRecords>> local_;
+  mutable std::atomic<std::uint32_t> rotation_{0};
   cache::Cache& cache_;
   HandlerSettings settings_;
 };

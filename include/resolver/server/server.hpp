@@ -1,11 +1,15 @@
 // Server: the workers behind one UDP port.
 //
 // Each worker owns an io_context, a socket bound with SO_REUSEPORT to the same address, its
-// Upstream and Forwarder; the kernel spreads clients across the sockets. The local records and
-// the cache are shared. Binding happens in the constructor, so errors surface before `run`.
+// Upstream and Forwarder; the kernel spreads clients across the sockets. The local records,
+// the cache and what is known of the parents are shared. Binding happens in the constructor,
+// so errors surface before `run`. The first worker also probes the parents for forwarding
+// loops: a query for a random name under resolver.invalid that must never come back to us.
 #pragma once
 
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -19,7 +23,10 @@ namespace resolver::server {
 
 struct ServerSettings {
   boost::asio::ip::udp::endpoint listen{boost::asio::ip::address_v4::any(), 53};
-  std::optional<UpstreamSettings> upstream;  // none: a root
+  std::vector<boost::asio::ip::udp::endpoint> parents;  // none: a root
+  UpstreamSettings upstream;
+  // How often each parent is probed for a forwarding loop (also once at start).
+  std::chrono::seconds loop_probe_interval{60};
   HandlerSettings handler;
   cache::CacheSettings cache;
   unsigned threads = 1;
@@ -37,13 +44,21 @@ class Server {
   void run();
   // Safe to call from any thread, e.g. a signal handler's.
   void stop();
+  // Serves `local` from now on; safe from any thread. The cache is kept.
+  void replace_records(std::shared_ptr<const records::LocalRecords> local);
+  const cache::Cache& cache() const { return cache_; }
 
  private:
   struct Worker;
+  void probe_for_loops();
+
   ServerSettings settings_;
   cache::Cache cache_;
   QueryHandler handler_;
+  ParentSet parents_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  // Runs on the first worker's io_context, so it must go before the workers do.
+  std::unique_ptr<boost::asio::steady_timer> probe_timer_;
 };
 
 }  // namespace resolver::server

@@ -3,7 +3,8 @@
 // Every datagram is classified by its bytes (a NUL byte means DNS, none means the text
 // protocol), decoded, resolved through the QueryHandler (and the Forwarder on a miss), encoded
 // in the protocol it came in, and sent back. Each datagram is handled inside its own try/catch:
-// no input can stop the loop.
+// no input can stop the loop. A query for one of our own loop probes means a parent sends our
+// queries back to us: that parent is dropped (see ParentSet) and the probe gets SERVFAIL.
 #pragma once
 
 #include <array>
@@ -19,9 +20,9 @@ namespace resolver::server {
 
 class UdpServer {
  public:
-  // `forwarder` is null for a root (no parent).
+  // `forwarder` and `parents` are null for a root (no parent).
   UdpServer(boost::asio::ip::udp::socket socket, const QueryHandler& handler, Forwarder* forwarder,
-            bool log_queries);
+            ParentSet* parents, bool log_queries);
 
   void start();
   boost::asio::ip::udp::endpoint local_endpoint() const { return socket_.local_endpoint(); }
@@ -35,6 +36,8 @@ class UdpServer {
   void serve_text(std::span<const std::uint8_t> datagram, const Endpoint& client);
   void reply_dns(const dns::Query& query, const dns::Answer& answer, const Endpoint& client);
   void send(std::span<const std::uint8_t> reply, const Endpoint& client);
+  // True when `name` is our own loop probe coming back: a parent forwards to us.
+  bool is_own_probe(const dns::DnsName& name, const Endpoint& client);
   // Resolves now when possible, else after the parent answers; `then` runs exactly once.
   template <typename Then>
   void resolve(const dns::Question& question, bool recursion_desired, Then then);
@@ -42,6 +45,7 @@ class UdpServer {
   boost::asio::ip::udp::socket socket_;
   const QueryHandler& handler_;
   Forwarder* forwarder_;
+  ParentSet* parents_;
   bool log_queries_;
   Endpoint sender_;
   std::array<std::uint8_t, 65536> in_{};

@@ -1,20 +1,22 @@
-// Upstream: asks the parent one question, with a bounded number of attempts.
+// Upstream: asks the parents one question, within a bounded time.
 //
-// Each attempt goes out on a fresh UDP socket, `connect()`ed to the parent so the kernel picks
+// Each attempt goes out on a fresh UDP socket, `connect()`ed to one parent so the kernel picks
 // an ephemeral port and discards datagrams from anyone else; a DNS attempt carries a fresh
 // random ID. A reply counts only if it is a reply to that ID and repeats the question
-// (RFC 5452); anything else is dropped and the wait goes on. When an attempt times out or the
-// parent's port is unreachable, the next attempt starts; after the last one the query fails.
+// (RFC 5452); anything else is dropped and the wait goes on. An attempt that times out, finds
+// the parent's port closed, or gets SERVFAIL/REFUSED moves on to the next attempt, on the next
+// parent in ParentSet's ranking when there are several; after the last one the query fails.
 // Nothing here blocks: completion is a callback on the io_context's thread.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/udp.hpp>
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <vector>
 
 #include "resolver/dns/message.hpp"
+#include "resolver/server/parent_set.hpp"
 #include "resolver/server/query_handler.hpp"
 
 namespace resolver::server {
@@ -22,24 +24,35 @@ namespace resolver::server {
 enum class ParentProtocol { Dns, Text };
 
 struct UpstreamSettings {
-  boost::asio::ip::udp::endpoint parent;
   ParentProtocol protocol = ParentProtocol::Dns;
-  // One entry per attempt: the first try and one retry, about 2.5 s in all.
-  std::vector<std::chrono::milliseconds> attempt_timeouts{std::chrono::milliseconds(1000),
-                                                          std::chrono::milliseconds(1500)};
+  // The whole time a question may take upstream, split over the attempts: with one or two
+  // parents, 1 s then 1.5 s; with three or more, a third each on the three best.
+  std::chrono::milliseconds budget{2500};
 };
+
+struct Attempt {
+  std::size_t parent;
+  std::chrono::milliseconds timeout;
+};
+
+// The attempts for one question, given the parents in the order to try them.
+std::vector<Attempt> plan_attempts(const std::vector<std::size_t>& ranked,
+                                   std::chrono::milliseconds budget);
 
 class Upstream {
  public:
   using Done = std::function<void(UpstreamOutcome)>;
 
-  Upstream(boost::asio::io_context& io, UpstreamSettings settings);
+  Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSettings settings);
 
   void query(const dns::Question& question, Done done);
-  const UpstreamSettings& settings() const { return settings_; }
+  // One attempt at one parent, whatever its state (for the loop probe).
+  void query_parent(std::size_t parent, const dns::Question& question, Done done);
+  ParentSet& parents() { return parents_; }
 
  private:
   boost::asio::io_context& io_;
+  ParentSet& parents_;
   UpstreamSettings settings_;
 };
 

@@ -1,0 +1,58 @@
+// ParentSet: the parents a server forwards to, and what it has learned about each.
+//
+// Shared by every worker. A parent that times out or refuses is marked down for a while and
+// tried last; among the others, the one with the lowest smoothed round-trip time comes first
+// (as Unbound's infra cache does, much simplified). A parent that forwards our own loop probe
+// back to us is in a forwarding loop and is never used again (see LoopProbe in README).
+// All state is atomics: ranking and updates need no lock on the serving path.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/ip/udp.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "resolver/dns/name.hpp"
+
+namespace resolver::server {
+
+class ParentSet {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::chrono::seconds kDownFor{30};
+
+  explicit ParentSet(std::vector<boost::asio::ip::udp::endpoint> parents);
+
+  std::size_t size() const { return parents_.size(); }
+  const boost::asio::ip::udp::endpoint& endpoint(std::size_t index) const;
+  std::string describe(std::size_t index) const;  // "ADDR:PORT"
+
+  // Indices in the order to try them; parents in a loop are left out.
+  std::vector<std::size_t> ranked(Clock::time_point now) const;
+  void record_success(std::size_t index, std::chrono::microseconds round_trip);
+  void record_failure(std::size_t index, Clock::time_point now);
+
+  // The random name probing `index` for a forwarding loop.
+  const dns::DnsName& probe_name(std::size_t index) const;
+  // The parent whose probe `name` is, if it is one.
+  std::optional<std::size_t> probed_parent(const dns::DnsName& name) const;
+  // Returns true the first time a parent is marked.
+  bool mark_looped(std::size_t index);
+  bool looped(std::size_t index) const;
+
+ private:
+  struct Parent {
+    boost::asio::ip::udp::endpoint endpoint;
+    dns::DnsName probe;
+    std::atomic<std::int64_t> smoothed_rtt_us{0};  // 0 until measured
+    std::atomic<Clock::rep> down_until{0};
+    std::atomic<bool> looped{false};
+  };
+  std::vector<std::unique_ptr<Parent>> parents_;
+};
+
+}  // namespace resolver::server
