@@ -1,12 +1,17 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -27,7 +32,7 @@ struct ServerOptions {
   std::string parent_ip;
   int parent_port = 0;
   std::string records;
-  std::string listen = "0.0.0.0";
+  std::string listen;  // default: "::" (IPv6 and IPv4), or "0.0.0.0" where IPv6 is off
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::string> extra_parents;
   std::string parent_protocol = "dns";
@@ -39,6 +44,11 @@ struct ServerOptions {
   std::uint32_t max_stale = static_cast<std::uint32_t>(cache::CacheSettings{}.max_stale.count());
   std::uint32_t negative_ttl = server::HandlerSettings{}.local_negative_ttl;
   bool watch = false;
+  std::vector<std::string> allow;
+  std::uint32_t rate_limit = 0;
+  std::size_t max_in_flight = server::ForwarderLimits{}.max_in_flight;
+  std::size_t max_waiting = server::ForwarderLimits{}.max_waiters;
+  std::string user;
   bool log_queries = false;
   std::string log_level = "info";
 };
@@ -65,6 +75,25 @@ std::optional<asio::ip::udp::endpoint> parse_parent(const std::string& text) {
   auto results = resolver.resolve(host, port, address_error);
   if (address_error || results.empty()) return std::nullopt;
   return results.begin()->endpoint();
+}
+
+// Switches to `user` (after the sockets are bound, so port 53 works). Returns an error or "".
+std::string drop_privileges(const std::string& user) {
+  const passwd* account = getpwnam(user.c_str());
+  if (account == nullptr) return "no such user";
+  if (geteuid() != 0) return "only root can switch to another user";
+  if (setgroups(0, nullptr) != 0 || setgid(account->pw_gid) != 0 ||
+      setuid(account->pw_uid) != 0) {
+    return std::strerror(errno);
+  }
+  if (setuid(0) == 0) return "root privileges could be regained";
+  return "";
+}
+
+std::string describe(const asio::ip::udp::endpoint& endpoint) {
+  auto address = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) address = "[" + address + "]";
+  return address + ":" + std::to_string(endpoint.port());
 }
 
 // Loads the record file for a reload; on any problem the data in service stays.
@@ -150,12 +179,24 @@ int run_server(const ServerOptions& options) {
 
   server::ServerSettings settings;
   boost::system::error_code error;
-  auto listen_address = asio::ip::make_address(options.listen, error);
+  auto listen_address = asio::ip::make_address(options.listen.empty() ? "::" : options.listen, error);
   if (error) {
     spdlog::error("--listen {}: not an IP address", options.listen);
     return kExitError;
   }
   settings.listen = {listen_address, static_cast<std::uint16_t>(options.port)};
+  if (!options.allow.empty()) {
+    std::string bad;
+    auto access = server::AccessList::parse(options.allow, bad);
+    if (!access) {
+      spdlog::error("--allow {}: expected an address or ADDRESS/PREFIX", bad);
+      return kExitError;
+    }
+    settings.access = *access;
+  }
+  settings.rate_limit = options.rate_limit;
+  settings.limits.max_in_flight = options.max_in_flight;
+  settings.limits.max_waiters = options.max_waiting;
   bool root = options.parent_ip == "-1" && options.parent_port == -1;
   if (!root) {
     auto parent_address = asio::ip::make_address(options.parent_ip, error);
@@ -204,12 +245,28 @@ int run_server(const ServerOptions& options) {
   try {
     server = std::make_unique<server::Server>(settings, local);
   } catch (const boost::system::system_error& bind_error) {
-    spdlog::error("cannot listen on {}:{}: {}", options.listen, options.port,
-                  bind_error.code().message());
-    return kExitError;
+    if (!options.listen.empty()) {
+      spdlog::error("cannot listen on {}: {}", describe(settings.listen),
+                    bind_error.code().message());
+      return kExitError;
+    }
+    // No IPv6 on this host: the default falls back to IPv4 only.
+    settings.listen.address(asio::ip::address_v4::any());
+    try {
+      server = std::make_unique<server::Server>(settings, local);
+    } catch (const boost::system::system_error& v4_error) {
+      spdlog::error("cannot listen on {}: {}", describe(settings.listen), v4_error.code().message());
+      return kExitError;
+    }
   }
-  auto bound = server->local_endpoint();
-  spdlog::info("listening on {}:{}", bound.address().to_string(), bound.port());
+  if (!options.user.empty()) {
+    if (auto problem = drop_privileges(options.user); !problem.empty()) {
+      spdlog::error("--user {}: {}", options.user, problem);
+      return kExitError;
+    }
+    spdlog::info("running as user {}", options.user);
+  }
+  spdlog::info("listening on {}", describe(server->local_endpoint()));
   std::string parents;
   for (const auto& parent : settings.parents) {
     parents += (parents.empty() ? "" : ", ") + parent.address().to_string() + ":" +
@@ -265,8 +322,8 @@ Subcommand add_server_command(CLI::App& app) {
       ->required();
   command->add_option("RECORDS", options->records, "Record file (name,address,ttl lines)")
       ->required();
-  command->add_option("--listen", options->listen, "Address to listen on")
-      ->capture_default_str();
+  command->add_option("--listen", options->listen,
+                      "Address to listen on (default: :: for IPv6 and IPv4, else 0.0.0.0)");
   command->add_option("--threads", options->threads, "Worker threads (default: one per core)")
       ->check(CLI::Range(1, 256));
   command->add_option("--parent-protocol", options->parent_protocol,
@@ -297,6 +354,24 @@ Subcommand add_server_command(CLI::App& app) {
   command->add_option("--negative-ttl", options->negative_ttl,
                       "TTL of NXDOMAIN/NODATA answers for names this server is authoritative for")
       ->capture_default_str();
+  command->add_option("--allow", options->allow,
+                      "Clients allowed, ADDRESS/PREFIX (repeatable); replaces the default of "
+                      "loopback and private networks; others get REFUSED")
+      ->take_all();
+  command->add_option("--rate-limit", options->rate_limit,
+                      "Queries per second per client (IPv4 address, IPv6 /64); excess is "
+                      "dropped; 0: no limit")
+      ->capture_default_str();
+  command->add_option("--max-in-flight", options->max_in_flight,
+                      "Questions asked of the parents at once, per thread; beyond, SERVFAIL")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
+  command->add_option("--max-waiting", options->max_waiting,
+                      "Clients waiting on one question; beyond, SERVFAIL")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
+  command->add_option("--user", options->user,
+                      "Switch to this user after binding the port (start as root for port 53)");
   command->add_flag("--log-queries", options->log_queries, "Log every query and its outcome");
   command->add_option("--log-level", options->log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

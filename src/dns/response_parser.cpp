@@ -81,6 +81,7 @@ UpstreamReply parse_upstream_reply(std::span<const std::uint8_t> datagram,
       reply.status = ReplyStatus::WrongQuestion;
       return reply;
     }
+    reply.echoed_name = echoed.name;
     if (header.tc) {
       reply.status = ReplyStatus::Truncated;
       return reply;

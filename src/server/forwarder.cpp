@@ -14,14 +14,32 @@ std::string question_key(const dns::Question& question) {
 
 }  // namespace
 
-Forwarder::Forwarder(boost::asio::io_context& io, const QueryHandler& handler, Upstream& upstream)
-    : io_(io), handler_(handler), upstream_(upstream) {}
+Forwarder::Forwarder(boost::asio::io_context& io, const QueryHandler& handler, Upstream& upstream,
+                     ForwarderLimits limits)
+    : io_(io), handler_(handler), upstream_(upstream), limits_(limits) {}
+
+void Forwarder::refuse(const dns::Question& question, const Reply& reply) const {
+  auto stale = handler_.stale_answer(question, cache::Clock::now());
+  reply(stale ? *stale : dns::failure_answer(dns::Rcode::ServFail));
+}
 
 void Forwarder::forward(const dns::Question& question, Reply reply) {
   std::string key = question_key(question);
-  auto [it, first] = pending_.try_emplace(key);
+  auto existing = pending_.find(key);
+  if (existing != pending_.end()) {
+    if (existing->second.waiters.size() >= limits_.max_waiters) {
+      refuse(question, reply);
+      return;
+    }
+    existing->second.waiters.push_back(std::move(reply));
+    return;
+  }
+  if (pending_.size() >= limits_.max_in_flight) {
+    refuse(question, reply);
+    return;
+  }
+  auto it = pending_.try_emplace(key).first;
   it->second.waiters.push_back(std::move(reply));
-  if (!first) return;
   if (handler_.stale_answer(question, cache::Clock::now())) {
     auto timer = std::make_unique<boost::asio::steady_timer>(io_, kStaleAfter);
     timer->async_wait([this, question, key](const boost::system::error_code& error) {
@@ -33,6 +51,7 @@ void Forwarder::forward(const dns::Question& question, Reply reply) {
 }
 
 void Forwarder::refresh(const dns::Question& question) {
+  if (pending_.size() >= limits_.max_in_flight) return;
   std::string key = question_key(question);
   auto [it, first] = pending_.try_emplace(key);
   if (first) start(question, key);

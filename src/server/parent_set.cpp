@@ -86,4 +86,12 @@ bool ParentSet::mark_looped(std::size_t index) {
 
 bool ParentSet::looped(std::size_t index) const { return parents_[index]->looped.load(); }
 
+bool ParentSet::preserves_case(std::size_t index) const {
+  return parents_[index]->preserves_case.load(std::memory_order_relaxed);
+}
+
+void ParentSet::record_case_echo(std::size_t index, bool preserved) {
+  if (preserved) parents_[index]->preserves_case.store(true, std::memory_order_relaxed);
+}
+
 }  // namespace resolver::server

@@ -33,15 +33,15 @@ ServerSettings completed(ServerSettings settings) {
 
 struct Server::Worker {
   Worker(const ServerSettings& settings, const QueryHandler& handler, ParentSet& parents,
-         const udp::endpoint& bind_to)
+         ClientPolicy policy, const udp::endpoint& bind_to)
       : io(1) {
     bool has_parent = parents.size() > 0;
     if (has_parent) {
       upstream.emplace(io, parents, settings.upstream);
-      forwarder.emplace(io, handler, *upstream);
+      forwarder.emplace(io, handler, *upstream, settings.limits);
     }
     server.emplace(bind_socket(io, bind_to), handler, forwarder ? &*forwarder : nullptr,
-                   has_parent ? &parents : nullptr, settings.log_queries);
+                   has_parent ? &parents : nullptr, policy, settings.log_queries);
     server->start();
   }
 
@@ -57,11 +57,14 @@ Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalReco
       handler_(std::move(local), cache_, settings_.handler),
       parents_(settings_.parents) {
   unsigned threads = std::max(1u, settings_.threads);
-  workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, settings_.listen));
+  if (settings_.rate_limit > 0) rate_limiter_ = std::make_unique<RateLimiter>(settings_.rate_limit);
+  ClientPolicy policy{&settings_.access, rate_limiter_.get()};
+  workers_.push_back(
+      std::make_unique<Worker>(settings_, handler_, parents_, policy, settings_.listen));
   // With port 0 the first socket got an ephemeral port; the others must share it.
   udp::endpoint bound = workers_.front()->server->local_endpoint();
   for (unsigned i = 1; i < threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, bound));
+    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, policy, bound));
   }
   if (parents_.size() > 0) {
     probe_timer_ = std::make_unique<boost::asio::steady_timer>(workers_.front()->io);

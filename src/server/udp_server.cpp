@@ -12,17 +12,21 @@ namespace resolver::server {
 namespace {
 
 std::string describe(const boost::asio::ip::udp::endpoint& endpoint) {
-  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  auto address = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) address = "[" + address + "]";
+  return address + ":" + std::to_string(endpoint.port());
 }
 
 }  // namespace
 
 UdpServer::UdpServer(boost::asio::ip::udp::socket socket, const QueryHandler& handler,
-                     Forwarder* forwarder, ParentSet* parents, bool log_queries)
+                     Forwarder* forwarder, ParentSet* parents, ClientPolicy policy,
+                     bool log_queries)
     : socket_(std::move(socket)),
       handler_(handler),
       forwarder_(forwarder),
       parents_(parents),
+      policy_(policy),
       log_queries_(log_queries) {}
 
 void UdpServer::start() { receive(); }
@@ -38,6 +42,10 @@ void UdpServer::receive() {
 
 void UdpServer::serve(std::span<const std::uint8_t> datagram, const Endpoint& client) {
   try {
+    if (policy_.rate_limiter != nullptr &&
+        !policy_.rate_limiter->admit(client.address(), cache::Clock::now())) {
+      return;
+    }
     if (text::is_text_datagram(datagram)) {
       serve_text(datagram, client);
     } else {
@@ -87,6 +95,10 @@ void UdpServer::serve_dns(std::span<const std::uint8_t> datagram, const Endpoint
     send({out_.data(), dns::build_error_response(parse, flags, out_)}, client);
     return;
   }
+  if (policy_.access != nullptr && !policy_.access->allows(client.address())) {
+    reply_dns(parse.query, dns::failure_answer(dns::Rcode::Refused), client);
+    return;
+  }
   if (is_own_probe(parse.query.question.name, client)) {
     reply_dns(parse.query, dns::failure_answer(dns::Rcode::ServFail), client);
     return;
@@ -119,8 +131,10 @@ void UdpServer::serve_text(std::span<const std::uint8_t> datagram, const Endpoin
     send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}, client);
     return;
   }
-  if (is_own_probe(*name, client)) {
-    std::string reply = text::format_text_reply(*name, dns::failure_answer(dns::Rcode::ServFail));
+  bool allowed = policy_.access == nullptr || policy_.access->allows(client.address());
+  if (!allowed || is_own_probe(*name, client)) {
+    auto rcode = allowed ? dns::Rcode::ServFail : dns::Rcode::Refused;
+    std::string reply = text::format_text_reply(*name, dns::failure_answer(rcode));
     send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}, client);
     return;
   }

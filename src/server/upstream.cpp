@@ -26,6 +26,26 @@ dns::Answer select_type(dns::Answer answer, dns::RrType type) {
   return dns::negative_answer(dns::Rcode::NoError, ttl, false);
 }
 
+// Flips the case of each letter at random (draft-vixie-dnsext-dns0x20): a forger must also
+// guess one bit per letter, on top of the ID and the port.
+dns::DnsName randomize_case(const dns::DnsName& name) {
+  std::string wire = name.wire();
+  std::uint16_t bits = 0;
+  int left = 0;
+  for (char& c : wire) {
+    char lower = dns::ascii_lower(c);
+    if (lower < 'a' || lower > 'z') continue;
+    if (left == 0) {
+      bits = dns::random_id();
+      left = 16;
+    }
+    c = (bits & 1) ? static_cast<char>(lower - 32) : lower;
+    bits >>= 1;
+    --left;
+  }
+  return dns::DnsName::from_wire(std::move(wire));
+}
+
 class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
  public:
   UpstreamQuery(boost::asio::io_context& io, ParentSet& parents, ParentProtocol protocol,
@@ -62,7 +82,9 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     if (!error) {
       if (protocol_ == ParentProtocol::Dns) {
         id_ = dns::random_id();
-        size = dns::build_query(question_, id_, true, request_);
+        sent_ = question_;
+        sent_.name = randomize_case(question_.name);
+        size = dns::build_query(sent_, id_, true, request_);
       } else {
         std::string name = question_.name.to_text();
         size = name.size();
@@ -103,12 +125,18 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
         answer = select_type(std::move(*parsed), question_.type);
       }
     } else {
-      auto reply = dns::parse_upstream_reply(datagram, id_, question_);
+      auto reply = dns::parse_upstream_reply(datagram, id_, sent_);
       if (reply.status == dns::ReplyStatus::Truncated) {
         fail_attempt("truncated reply (TC=1)");
         return;
       }
-      if (reply.status == dns::ReplyStatus::Accepted) answer = std::move(reply.answer);
+      if (reply.status == dns::ReplyStatus::Accepted) {
+        bool preserved = reply.echoed_name.identical(sent_.name);
+        if (preserved || !parents_.preserves_case(parent())) {
+          parents_.record_case_echo(parent(), preserved);
+          answer = std::move(reply.answer);
+        }
+      }
     }
     if (!answer) {
       // Not a reply to this query (wrong ID or question, or garbage): keep waiting.
@@ -156,6 +184,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   ParentProtocol protocol_;
   std::vector<Attempt> attempts_;
   dns::Question question_;
+  dns::Question sent_;  // the question as sent, its letter case randomised (0x20)
   Upstream::Done done_;
   udp::socket socket_;
   boost::asio::steady_timer timer_;

@@ -28,6 +28,9 @@ enum class ReplyStatus {
 struct UpstreamReply {
   ReplyStatus status = ReplyStatus::Malformed;
   Answer answer;  // when Accepted; rcode as the parent sent it
+  // The question name as the reply spelled it, letter case included, for the 0x20 check
+  // (draft-vixie-dnsext-dns0x20): equal to ours ignoring case whenever Accepted.
+  DnsName echoed_name;
 };
 
 inline constexpr int kMaxCnameChain = 8;

@@ -24,12 +24,20 @@
 
 namespace resolver::server {
 
+// Bounds, so a flood of misses costs a fixed amount of memory and descriptors: beyond them a
+// client gets a stale answer or SERVFAIL at once.
+struct ForwarderLimits {
+  std::size_t max_in_flight = 1000;  // questions upstream at once, per worker (one socket each)
+  std::size_t max_waiters = 100;     // clients waiting on one question
+};
+
 class Forwarder {
  public:
   using Reply = std::function<void(const dns::Answer&)>;
   static constexpr std::chrono::milliseconds kStaleAfter{1800};  // RFC 8767 5's suggestion
 
-  Forwarder(boost::asio::io_context& io, const QueryHandler& handler, Upstream& upstream);
+  Forwarder(boost::asio::io_context& io, const QueryHandler& handler, Upstream& upstream,
+            ForwarderLimits limits = {});
 
   void forward(const dns::Question& question, Reply reply);
   // Refreshes the cached answer in the background, unless that question is already in flight.
@@ -44,10 +52,12 @@ class Forwarder {
   // Starts the upstream query for a new entry of pending_.
   void start(const dns::Question& question, const std::string& key);
   void answer_stale(const dns::Question& question, const std::string& key);
+  void refuse(const dns::Question& question, const Reply& reply) const;
 
   boost::asio::io_context& io_;
   const QueryHandler& handler_;
   Upstream& upstream_;
+  ForwarderLimits limits_;
   std::unordered_map<std::string, Pending> pending_;
 };
 

@@ -44,6 +44,12 @@ class ParentSet {
   bool mark_looped(std::size_t index);
   bool looped(std::size_t index) const;
 
+  // 0x20: whether a parent echoes the question's letter case as sent. Once a parent has been
+  // seen to, a reply from it that does not is a forgery; until then, mismatches are accepted
+  // (many servers lower-case names) and the parent is not trusted to preserve case.
+  bool preserves_case(std::size_t index) const;
+  void record_case_echo(std::size_t index, bool preserved);
+
  private:
   struct Parent {
     boost::asio::ip::udp::endpoint endpoint;
@@ -51,6 +57,7 @@ class ParentSet {
     std::atomic<std::int64_t> smoothed_rtt_us{0};  // 0 until measured
     std::atomic<Clock::rep> down_until{0};
     std::atomic<bool> looped{false};
+    std::atomic<bool> preserves_case{false};
   };
   std::vector<std::unique_ptr<Parent>> parents_;
 };

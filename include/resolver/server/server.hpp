@@ -16,7 +16,10 @@
 
 #include "resolver/cache/cache.hpp"
 #include "resolver/records/local_records.hpp"
+#include "resolver/server/access_list.hpp"
+#include "resolver/server/forwarder.hpp"
 #include "resolver/server/query_handler.hpp"
+#include "resolver/server/rate_limiter.hpp"
 #include "resolver/server/upstream.hpp"
 
 namespace resolver::server {
@@ -31,6 +34,9 @@ struct ServerSettings {
   cache::CacheSettings cache;
   unsigned threads = 1;
   bool log_queries = false;
+  AccessList access = AccessList::private_networks();
+  std::uint32_t rate_limit = 0;  // queries per second per client; 0: off
+  ForwarderLimits limits;
 };
 
 class Server {
@@ -56,6 +62,7 @@ class Server {
   cache::Cache cache_;
   QueryHandler handler_;
   ParentSet parents_;
+  std::unique_ptr<RateLimiter> rate_limiter_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Runs on the first worker's io_context, so it must go before the workers do.
   std::unique_ptr<boost::asio::steady_timer> probe_timer_;
