@@ -15,7 +15,11 @@ Subcommand add_check_command(CLI::App& app) {
   command->add_option("RECORDS", *files, "Record files (name,address,ttl lines)")->required();
   command->footer(
       "Every problem is printed to stderr as FILE:LINE:COL: message; each clean file gets a\n"
-      "summary line on stdout. The server loads files with this same parser.\n\n"
+      "summary line on stdout. The server loads files with this same parser, so a file that\n"
+      "passes here is one the server accepts.\n\n"
+      "Examples:\n"
+      "  resolver check data/ips.txt data/parent.txt\n"
+      "  resolver check ips.txt && kill -HUP \"$(pidof resolver)\"   # reload only a good file\n\n"
       "Exit status: 0 when every file is clean, 1 when any file has a problem, 2 on usage errors.");
   return {command, [files] {
             int status = kExitOk;
