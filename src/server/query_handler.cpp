@@ -1,6 +1,8 @@
 #include "resolver/server/query_handler.hpp"
 
 #include <algorithm>
+#include <functional>
+#include <string>
 
 namespace resolver::server {
 
@@ -16,13 +18,16 @@ std::shared_ptr<const records::LocalRecords> QueryHandler::records() const {
   return local_.load(std::memory_order_acquire);
 }
 
-void QueryHandler::rotate(dns::Answer& answer, dns::RrType type) const {
+void QueryHandler::rotate(const dns::Question& question, dns::Answer& answer) const {
+  auto type = question.type;
   // Only the records of the asked type rotate; a CNAME chain before them keeps its order.
   auto first = std::find_if(answer.answers.begin(), answer.answers.end(),
                             [type](const auto& record) { return record.type == type; });
   auto count = std::distance(first, answer.answers.end());
   if (count < 2) return;
-  auto shift = rotation_.fetch_add(1, std::memory_order_relaxed) % count;
+  auto slot = (std::hash<std::string>{}(question.name.key()) ^ dns::to_underlying(type)) %
+              kRotationSlots;
+  auto shift = rotation_[slot].fetch_add(1, std::memory_order_relaxed) % count;
   std::rotate(first, first + shift, answer.answers.end());
 }
 
@@ -40,7 +45,7 @@ bool QueryHandler::answer_locally(const dns::Question& question, dns::Answer& ou
   if (out.answers.empty()) {
     out = dns::negative_answer(dns::Rcode::NoError, settings_.local_negative_ttl, true);
   }
-  rotate(out, question.type);
+  rotate(question, out);
   return true;
 }
 
@@ -50,7 +55,7 @@ Resolution QueryHandler::resolve(const dns::Question& question, bool recursion_d
   bool refresh_due = false;
   if (auto cached = cache_.lookup(question, now, &refresh_due)) {
     out = std::move(*cached);
-    rotate(out, question.type);
+    rotate(question, out);
     return refresh_due && settings_.has_parent ? Resolution::AnsweredRefresh
                                                : Resolution::Answered;
   }

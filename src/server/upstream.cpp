@@ -210,7 +210,10 @@ std::vector<Attempt> plan_attempts(const std::vector<std::size_t>& ranked,
     plan.push_back({ranked[ranked.size() - 1], budget - first});
     return plan;
   }
-  for (std::size_t i = 0; i < 3; ++i) plan.push_back({ranked[i], budget / 3});
+  auto third = budget / 3;
+  plan.push_back({ranked[0], third});
+  plan.push_back({ranked[1], third});
+  plan.push_back({ranked[2], budget - 2 * third});  // the rounding remainder goes last
   return plan;
 }
 

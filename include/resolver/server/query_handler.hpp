@@ -12,6 +12,7 @@
 // either the old set or the new one, whole.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -61,10 +62,13 @@ class QueryHandler {
 
  private:
   bool answer_locally(const dns::Question& question, dns::Answer& out) const;
-  void rotate(dns::Answer& answer, dns::RrType type) const;
+  void rotate(const dns::Question& question, dns::Answer& answer) const;
 
   std::atomic<std::shared_ptr<const records::LocalRecords>> local_;
-  mutable std::atomic<std::uint32_t> rotation_{0};
+  // One counter per (name, type) slot, so questions for other names or types (stubs ask A and
+  // AAAA in pairs) cannot keep a name's rotation in step; a fixed array bounds the memory.
+  static constexpr std::size_t kRotationSlots = 256;
+  mutable std::array<std::atomic<std::uint32_t>, kRotationSlots> rotation_{};
   cache::Cache& cache_;
   HandlerSettings settings_;
 };

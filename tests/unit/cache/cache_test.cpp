@@ -402,3 +402,89 @@ TEST_CASE("inserting a question again replaces its entry", "[cache]") {
   CHECK(*resolver::dns::address_text(hit->answers[0]) == "198.51.100.7");
   CHECK(hit->answers[0].ttl == 210);
 }
+
+TEST_CASE("refresh_due is set only in the last tenth of a lifetime of at least 10 s",
+          "[cache][prefetch]") {
+  using std::chrono::milliseconds;
+  struct Row {
+    std::uint32_t lifetime;
+    long now_ms;  // since the insert
+    bool due;
+  };
+  static_assert(Cache::kMinPrefetchLifetime == std::chrono::seconds(10));
+  auto row = GENERATE(Row{100, 0, false}, Row{100, 50'000, false}, Row{100, 89'999, false},
+                      Row{100, 90'000, false},  // exactly a tenth left: not yet
+                      Row{100, 90'001, true}, Row{100, 95'000, true}, Row{100, 99'999, true},
+                      Row{3600, 3'000'000, false}, Row{3600, 3'240'001, true}, Row{10, 0, false},
+                      Row{10, 9'000, false}, Row{10, 9'001, true}, Row{10, 9'999, true},
+                      // Under kMinPrefetchLifetime: never, however close to the end.
+                      Row{9, 0, false}, Row{9, 8'500, false}, Row{9, 8'999, false},
+                      Row{1, 999, false}, Row{5, 4'999, false});
+  CAPTURE(row.lifetime, row.now_ms);
+  Cache cache;
+  REQUIRE(cache.insert(question("www.example.org"), positive("www.example.org", row.lifetime),
+                       at(1000)));
+  bool due = !row.due;  // lookup must set it either way
+  auto hit = cache.lookup(question("www.example.org"), at(1000) + milliseconds(row.now_ms), &due);
+  REQUIRE(hit);
+  CHECK(due == row.due);
+}
+
+TEST_CASE("refresh_due follows the clamped lifetime, not the record's TTL", "[cache][prefetch]") {
+  CacheSettings settings;
+  settings.min_ttl = 100;
+  Cache cache(settings);
+  // TTL 5 would be too short to prefetch; min_ttl makes the entry live 100 s.
+  REQUIRE(cache.insert(question("www.example.org"), positive("www.example.org", 5), at(0)));
+  bool due = true;
+  REQUIRE(cache.lookup(question("www.example.org"), at(4), &due));
+  CHECK_FALSE(due);
+  REQUIRE(cache.lookup(question("www.example.org"), at(95), &due));
+  CHECK(due);
+}
+
+TEST_CASE("refresh_due applies to negative entries too", "[cache][prefetch]") {
+  Cache cache;
+  REQUIRE(cache.insert(question("gone.example.org"), negative(Rcode::NxDomain, 60, 60), at(0)));
+  bool due = true;
+  REQUIRE(cache.lookup(question("gone.example.org"), at(30), &due));
+  CHECK_FALSE(due);
+  REQUIRE(cache.lookup(question("gone.example.org"), at(55), &due));
+  CHECK(due);
+}
+
+TEST_CASE("a lookup without a refresh_due pointer still works", "[cache][prefetch]") {
+  Cache cache;
+  REQUIRE(cache.insert(question("www.example.org"), positive("www.example.org", 100), at(0)));
+  CHECK(cache.lookup(question("www.example.org"), at(99)));
+  CHECK(cache.lookup(question("www.example.org"), at(99), nullptr));
+}
+
+TEST_CASE("a stale answer is marked with Extended DNS Error 3, a fresh one is not",
+          "[cache][stale]") {
+  STATIC_REQUIRE(resolver::dns::kEdeStaleAnswer == 3);  // RFC 8914 4.4
+  Cache cache;
+  REQUIRE(cache.insert(question("www.example.org"), positive("www.example.org", 60), at(0)));
+  REQUIRE(cache.insert(question("gone.example.org"), negative(Rcode::NxDomain, 60, 60), at(0)));
+  for (const char* name : {"www.example.org", "gone.example.org"}) {
+    CAPTURE(name);
+    auto fresh = cache.lookup(question(name), at(10));
+    REQUIRE(fresh);
+    CHECK_FALSE(fresh->extended_error.has_value());
+
+    auto stale = cache.lookup_stale(question(name), at(100), 30);
+    REQUIRE(stale);
+    CHECK(stale->extended_error == resolver::dns::kEdeStaleAnswer);
+  }
+}
+
+TEST_CASE("serving an entry stale does not mark it once it is fresh again", "[cache][stale]") {
+  Cache cache;
+  auto q = question("www.example.org");
+  REQUIRE(cache.insert(q, positive("www.example.org", 60), at(0)));
+  REQUIRE(cache.lookup_stale(q, at(100), 30));
+  REQUIRE(cache.insert(q, positive("www.example.org", 60), at(101)));
+  auto fresh = cache.lookup(q, at(102));
+  REQUIRE(fresh);
+  CHECK_FALSE(fresh->extended_error.has_value());
+}

@@ -340,4 +340,88 @@ TEST_CASE("build_query returns 0 when the buffer is too small", "[dns][builder]"
   CHECK(build_query(question, 1, true, buffer) == 0);
 }
 
+TEST_CASE("an answer with an extended error gets an OPT holding exactly the EDE option",
+          "[dns][builder][ede]") {
+  auto info_code = GENERATE(std::uint16_t{3}, std::uint16_t{0}, std::uint16_t{22},
+                            std::uint16_t{0x1234}, std::uint16_t{0xFFFF});
+  CAPTURE(info_code);
+  auto query = parsed_query(cat({kHeaderWithOpt, kExampleQuestion, kClientOpt}));
+  Answer answer;
+  answer.answers.push_back(a_record("example.com", 30, 9));
+  answer.extended_error = info_code;
+
+  const auto high = static_cast<std::uint8_t>(info_code >> 8);
+  const auto low = static_cast<std::uint8_t>(info_code & 0xFF);
+  // clang-format off
+  const Bytes expected = cat({
+      {0xBE, 0xEF, 0x81, 0x00,  // QR RD, NOERROR
+       0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01},
+      kExampleQuestion,
+      {0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1E, 0x00, 0x04, 192, 0, 2, 9},
+      {0x00,                    // OPT owner: the root
+       0x00, 0x29,              // type OPT
+       0x04, 0xD0,              // UDP size 1232
+       0x00, 0x00, 0x00, 0x00,  // extended rcode, version, flags
+       0x00, 0x06,              // RDLENGTH: one option of 4 + 2 bytes
+       0x00, 0x0F,              // OPTION-CODE 15, Extended DNS Error (RFC 8914 2)
+       0x00, 0x02,              // OPTION-LENGTH: the INFO-CODE, no EXTRA-TEXT
+       high, low},              // INFO-CODE
+  });
+  // clang-format on
+  CHECK(build(query, answer, false) == expected);
+}
+
+TEST_CASE("a stale answer's EDE reads as INFO-CODE 3, Stale Answer", "[dns][builder][ede]") {
+  auto query = parsed_query(cat({kHeaderWithOpt, kExampleQuestion, kClientOpt}));
+  Answer answer;
+  answer.answers.push_back(a_record("example.com", 30, 9));
+  answer.extended_error = kEdeStaleAnswer;
+  auto reply = build(query, answer, true);
+  REQUIRE(reply.size() >= 17);
+  CHECK(Bytes(reply.end() - 17, reply.end()) == Bytes{0x00, 0x00, 0x29, 0x04, 0xD0, 0x00, 0x00,
+                                                      0x00, 0x00, 0x00, 0x06, 0x00, 0x0F, 0x00,
+                                                      0x02, 0x00, 0x03});
+}
+
+TEST_CASE("without EDNS in the query there is no OPT and no EDE, extended error or not",
+          "[dns][builder][ede]") {
+  auto query = parsed_query(cat({kHeader, kExampleQuestion}));
+  Answer plain;
+  plain.answers.push_back(a_record("example.com", 30, 9));
+  Answer marked = plain;
+  marked.extended_error = kEdeStaleAnswer;
+
+  const Bytes expected =
+      cat({{0xBE, 0xEF, 0x81, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00},
+           kExampleQuestion,
+           {0xC0, 0x0C, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1E, 0x00, 0x04, 192, 0, 2, 9}});
+  CHECK(build(query, plain, true) == expected);
+  CHECK(build(query, marked, true) == expected);
+}
+
+TEST_CASE("without an extended error the OPT has no options", "[dns][builder][ede]") {
+  auto query = parsed_query(cat({kHeaderWithOpt, kExampleQuestion, kClientOpt}));
+  Answer answer;
+  answer.answers.push_back(a_record("example.com", 30, 9));
+  auto reply = build(query, answer, false);
+  REQUIRE(reply.size() >= kReplyOpt.size());
+  CHECK(Bytes(reply.end() - static_cast<std::ptrdiff_t>(kReplyOpt.size()), reply.end()) ==
+        kReplyOpt);
+}
+
+TEST_CASE("a truncated reply keeps its EDE in the OPT", "[dns][builder][ede]") {
+  const Bytes small_opt{0x00, 0x00, 0x29, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+  auto query = parsed_query(cat({kHeaderWithOpt, kExampleQuestion, small_opt}));
+  Answer answer;
+  for (int i = 0; i < 40; ++i) {
+    answer.answers.push_back(a_record("example.com", 30, static_cast<std::uint8_t>(i)));
+  }
+  answer.extended_error = kEdeStaleAnswer;
+  CHECK(build(query, answer, false) ==
+        cat({{0xBE, 0xEF, 0x83, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01},
+             kExampleQuestion,
+             {0x00, 0x00, 0x29, 0x04, 0xD0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x0F, 0x00,
+              0x02, 0x00, 0x03}}));
+}
+
 }  // namespace resolver::dns

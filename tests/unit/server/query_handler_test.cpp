@@ -1,7 +1,9 @@
 #include "resolver/server/query_handler.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -380,4 +382,277 @@ TEST_CASE("a new answer from the parent replaces the stale entry", "[handler]") 
   REQUIRE(f.resolve(q, true, at(110)) == Resolution::Answered);
   CHECK(addresses(f.out) == std::vector<std::string>{"198.51.100.2"});
   CHECK(ttls(f.out) == std::vector<std::uint32_t>{50});
+}
+
+namespace {
+
+std::shared_ptr<const resolver::records::LocalRecords> zone(std::vector<ResourceRecord> records) {
+  return std::make_shared<const resolver::records::LocalRecords>(std::move(records));
+}
+
+ResourceRecord cname_record(std::string_view name, std::string_view target, std::uint32_t ttl) {
+  ResourceRecord record;
+  record.name = DnsName::from_text(name);
+  record.type = RrType::CNAME;
+  record.ttl = ttl;
+  const auto target_name = DnsName::from_text(target);
+  record.rdata.assign(target_name.wire().begin(), target_name.wire().end());
+  return record;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> texts) {
+  std::sort(texts.begin(), texts.end());
+  return texts;
+}
+
+const std::vector<std::string> kThree{"192.0.2.1", "192.0.2.2", "192.0.2.3"};
+
+}  // namespace
+
+TEST_CASE("round robin: consecutive local answers start with different addresses of the same set",
+          "[handler][round-robin]") {
+  Fixture f;
+  f.handler.replace_records(zone({address_record("rr.local.test", "192.0.2.1", 60),
+                                  address_record("rr.local.test", "192.0.2.2", 60),
+                                  address_record("rr.local.test", "192.0.2.3", 60),
+                                  address_record("rr.local.test", "2001:db8::1", 60)}));
+  std::set<std::string> firsts;
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    REQUIRE(f.resolve(question("rr.local.test"), true, at(0)) == Resolution::Answered);
+    CHECK(f.out.authoritative);
+    auto got = addresses(f.out);
+    CAPTURE(got);
+    CHECK(sorted(got) == kThree);  // only the A records, every one of them
+    firsts.insert(got.front());
+  }
+  CHECK(firsts.size() == 3);
+}
+
+TEST_CASE("round robin: a rotation keeps the records' cyclic order", "[handler][round-robin]") {
+  Fixture f;
+  f.handler.replace_records(zone({address_record("rr.local.test", "192.0.2.1", 60),
+                                  address_record("rr.local.test", "192.0.2.2", 60),
+                                  address_record("rr.local.test", "192.0.2.3", 60)}));
+  for (int i = 0; i < 6; ++i) {
+    REQUIRE(f.resolve(question("rr.local.test"), true, at(0)) == Resolution::Answered);
+    auto got = addresses(f.out);
+    CAPTURE(got);
+    REQUIRE(got.size() == 3);
+    // Whatever the starting record, the next ones follow it as in the file.
+    auto start = std::find(kThree.begin(), kThree.end(), got[0]) - kThree.begin();
+    for (std::size_t j = 0; j < 3; ++j) CHECK(got[j] == kThree[(start + j) % 3]);
+  }
+}
+
+TEST_CASE("round robin: cached answers rotate too", "[handler][round-robin]") {
+  Fixture f(with_parent());
+  auto q = question("www.example.org");
+  Answer from_parent;
+  for (const auto& address : kThree) {
+    from_parent.answers.push_back(address_record("www.example.org", address, 300));
+  }
+  REQUIRE(f.cache.insert(q, from_parent, at(0)));
+  std::set<std::string> firsts;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.resolve(q, true, at(1)) == Resolution::Answered);
+    auto got = addresses(f.out);
+    CAPTURE(got);
+    CHECK(sorted(got) == kThree);
+    firsts.insert(got.front());
+  }
+  CHECK(firsts.size() == 3);
+}
+
+TEST_CASE("round robin: a CNAME before the addresses keeps its place", "[handler][round-robin]") {
+  Fixture f(with_parent());
+  auto q = question("www.example.org");
+  Answer from_parent;
+  from_parent.answers.push_back(cname_record("www.example.org", "web.example.net", 300));
+  for (const auto& address : kThree) {
+    from_parent.answers.push_back(address_record("web.example.net", address, 300));
+  }
+  REQUIRE(f.cache.insert(q, from_parent, at(0)));
+  std::set<std::string> firsts;
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    REQUIRE(f.resolve(q, true, at(1)) == Resolution::Answered);
+    REQUIRE(f.out.answers.size() == 4);
+    CHECK(f.out.answers[0] == cname_record("www.example.org", "web.example.net", 299));
+    std::vector<std::string> rest;
+    for (std::size_t j = 1; j < f.out.answers.size(); ++j) {
+      CHECK(f.out.answers[j].type == RrType::A);
+      rest.push_back(resolver::dns::address_text(f.out.answers[j]).value_or("?"));
+    }
+    CAPTURE(rest);
+    CHECK(sorted(rest) == kThree);
+    firsts.insert(rest.front());
+  }
+  CHECK(firsts.size() == 3);
+}
+
+TEST_CASE("round robin: a single record and ANY answers are left as they are",
+          "[handler][round-robin]") {
+  Fixture f;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.resolve(question("v4only.local.test"), true, at(0)) == Resolution::Answered);
+    CHECK(addresses(f.out) == std::vector<std::string>{"192.0.2.9"});
+    REQUIRE(f.resolve(question("multi.local.test", RrType::ANY), true, at(0)) ==
+            Resolution::Answered);
+    CHECK(addresses(f.out) == std::vector<std::string>{"192.0.2.1", "2001:db8::1", "192.0.2.2"});
+  }
+}
+
+TEST_CASE("a cache hit near its end asks for a refresh only when there is a parent",
+          "[handler][prefetch]") {
+  struct Row {
+    bool has_parent;
+    long now;  // the entry lives 100 s from 0
+    Resolution expected;
+  };
+  auto row =
+      GENERATE(Row{true, 1, Resolution::Answered}, Row{true, 50, Resolution::Answered},
+               Row{true, 90, Resolution::Answered}, Row{true, 91, Resolution::AnsweredRefresh},
+               Row{true, 99, Resolution::AnsweredRefresh}, Row{false, 50, Resolution::Answered},
+               Row{false, 95, Resolution::Answered}, Row{false, 99, Resolution::Answered});
+  CAPTURE(row.has_parent, row.now);
+  HandlerSettings settings;
+  settings.has_parent = row.has_parent;
+  Fixture f(settings);
+  auto q = question("www.example.org");
+  REQUIRE(f.cache.insert(q, parent_answer("www.example.org", "198.51.100.1", 100), at(0)));
+  CHECK(f.resolve(q, true, at(row.now)) == row.expected);
+  // Either way the client gets the cached answer now.
+  CHECK(addresses(f.out) == std::vector<std::string>{"198.51.100.1"});
+  CHECK(ttls(f.out) == std::vector<std::uint32_t>{static_cast<std::uint32_t>(100 - row.now)});
+}
+
+TEST_CASE("a short-lived cache entry is never refreshed ahead of time", "[handler][prefetch]") {
+  Fixture f(with_parent());
+  auto q = question("www.example.org");
+  REQUIRE(f.cache.insert(q, parent_answer("www.example.org", "198.51.100.1", 9), at(0)));
+  for (long now = 0; now < 9; ++now) {
+    CAPTURE(now);
+    CHECK(f.resolve(q, true, at(now)) == Resolution::Answered);
+  }
+}
+
+TEST_CASE("local answers never ask for a refresh", "[handler][prefetch]") {
+  Fixture f(with_parent());
+  for (long now : {0L, 54L, 59L, 100'000L}) {
+    CAPTURE(now);
+    CHECK(f.resolve(question("multi.local.test"), true, at(now)) == Resolution::Answered);
+  }
+}
+
+TEST_CASE("replace_records: later resolves see the new records", "[handler][reload]") {
+  Fixture f(with_parent());
+  REQUIRE(f.resolve(question("v4only.local.test"), true, at(0)) == Resolution::Answered);
+  REQUIRE(addresses(f.out) == std::vector<std::string>{"192.0.2.9"});
+
+  auto fresh = zone({address_record("v4only.local.test", "203.0.113.9", 30),
+                     address_record("added.local.test", "203.0.113.10", 30)});
+  f.handler.replace_records(fresh);
+  CHECK(f.handler.records() == fresh);
+
+  REQUIRE(f.resolve(question("v4only.local.test"), true, at(1)) == Resolution::Answered);
+  CHECK(f.out.authoritative);
+  CHECK(addresses(f.out) == std::vector<std::string>{"203.0.113.9"});
+  CHECK(ttls(f.out) == std::vector<std::uint32_t>{30});
+  REQUIRE(f.resolve(question("added.local.test"), true, at(1)) == Resolution::Answered);
+  CHECK(addresses(f.out) == std::vector<std::string>{"203.0.113.10"});
+  // A name only the old file had is no longer local: below a parent it is forwarded.
+  CHECK(f.resolve(question("multi.local.test"), true, at(1)) == Resolution::Forward);
+}
+
+TEST_CASE("replace_records: a root answers NXDOMAIN for a name the new file dropped",
+          "[handler][reload]") {
+  Fixture f;
+  f.handler.replace_records(zone({address_record("added.local.test", "203.0.113.10", 30)}));
+  REQUIRE(f.resolve(question("v4only.local.test"), true, at(0)) == Resolution::Answered);
+  CHECK(f.out.rcode == Rcode::NxDomain);
+}
+
+TEST_CASE("replace_records: the records a query already holds stay valid", "[handler][reload]") {
+  Fixture f;
+  auto old = f.handler.records();
+  f.handler.replace_records(zone({}));
+  REQUIRE(old);
+  CHECK(old->find(DnsName::from_text("v4only.local.test")).size() == 1);
+  CHECK(f.handler.records()->record_count() == 0);
+}
+
+TEST_CASE("replace_records: the cache survives a reload", "[handler][reload]") {
+  Fixture f(with_parent());
+  auto q = question("www.example.org");
+  f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.1", 300)), at(0));
+  REQUIRE(f.cache.size() == 1);
+
+  f.handler.replace_records(zone({address_record("added.local.test", "203.0.113.10", 30)}));
+  CHECK(f.cache.size() == 1);
+  REQUIRE(f.resolve(q, true, at(10)) == Resolution::Answered);
+  CHECK(addresses(f.out) == std::vector<std::string>{"198.51.100.1"});
+  CHECK(ttls(f.out) == std::vector<std::uint32_t>{290});
+}
+
+TEST_CASE("stale_answer is nullopt when serve_stale is off", "[handler][stale]") {
+  HandlerSettings settings = with_parent();
+  settings.serve_stale = false;
+  Fixture f(settings);
+  auto q = question("www.example.org");
+  f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.1", 60)), at(0));
+  CHECK_FALSE(f.handler.stale_answer(q, at(100)).has_value());
+}
+
+TEST_CASE("stale_answer gives the expired entry with the stale TTL and EDE 3", "[handler][stale]") {
+  HandlerSettings settings = with_parent();
+  settings.stale_ttl = 30;
+  Fixture f(settings);
+  auto q = question("www.example.org");
+  CHECK_FALSE(f.handler.stale_answer(q, at(0)).has_value());
+  f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.1", 60)), at(0));
+  auto stale = f.handler.stale_answer(q, at(100));
+  REQUIRE(stale);
+  CHECK(addresses(*stale) == std::vector<std::string>{"198.51.100.1"});
+  CHECK(ttls(*stale) == std::vector<std::uint32_t>{30});
+  CHECK(stale->extended_error == resolver::dns::kEdeStaleAnswer);
+}
+
+TEST_CASE("a stale answer after a failed forward carries EDE 3, a fresh one does not",
+          "[handler][stale]") {
+  Fixture f(with_parent());
+  auto q = question("www.example.org");
+  Answer fresh =
+      f.handler.complete(q, reached(parent_answer("www.example.org", "198.51.100.1", 60)), at(0));
+  CHECK_FALSE(fresh.extended_error.has_value());
+  REQUIRE(f.resolve(q, true, at(30)) == Resolution::Answered);
+  CHECK_FALSE(f.out.extended_error.has_value());
+
+  Answer stale = f.handler.complete(q, unreachable(), at(100));
+  CHECK(stale.extended_error == resolver::dns::kEdeStaleAnswer);
+  Answer servfail = f.handler.complete(question("other.example.org"), unreachable(), at(100));
+  CHECK(servfail.rcode == Rcode::ServFail);
+  CHECK_FALSE(servfail.extended_error.has_value());
+}
+
+// Stub resolvers ask A and AAAA in pairs, and every text-protocol query does: a rotation
+// counter shared by both types would give each type the same start every time.
+TEST_CASE("round robin: alternating A and AAAA questions still rotate both",
+          "[handler][round-robin]") {
+  Fixture f;
+  f.handler.replace_records(zone({address_record("dual.local.test", "192.0.2.1", 60),
+                                  address_record("dual.local.test", "192.0.2.2", 60),
+                                  address_record("dual.local.test", "2001:db8::1", 60),
+                                  address_record("dual.local.test", "2001:db8::2", 60)}));
+  std::set<std::string> first_a;
+  std::set<std::string> first_aaaa;
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(f.resolve(question("dual.local.test", RrType::A), true, at(0)) == Resolution::Answered);
+    first_a.insert(addresses(f.out).front());
+    REQUIRE(f.resolve(question("dual.local.test", RrType::AAAA), true, at(0)) ==
+            Resolution::Answered);
+    first_aaaa.insert(addresses(f.out).front());
+  }
+  CHECK(first_a.size() == 2);
+  CHECK(first_aaaa.size() == 2);
 }
