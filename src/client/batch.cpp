@@ -1,0 +1,401 @@
+#include "resolver/client/batch.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "resolver/dns/random_id.hpp"
+#include "resolver/dns/response_builder.hpp"
+#include "resolver/dns/response_parser.hpp"
+#include "resolver/text/text_protocol.hpp"
+
+namespace resolver::client {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+using Clock = std::chrono::steady_clock;
+
+// One query in flight. Slots are reused; `generation` changes on every send and on release,
+// so a timer or send-queue entry from an earlier attempt recognises itself as stale.
+struct Slot {
+  explicit Slot(asio::io_context& io) : timer(io) {}
+  bool busy = false;
+  bool waiting = false;  // sent, its timer running (not waiting in the send queue)
+  std::size_t index = 0;
+  std::string name;
+  dns::Question question;
+  std::uint16_t id = 0;  // DNS: the current attempt's ID, registered in by_id_ when has_id
+  bool has_id = false;
+  int attempts = 0;  // sent so far
+  std::uint64_t generation = 0;
+  Clock::time_point first_sent{};
+  asio::steady_timer timer;
+};
+
+struct QueuedSend {
+  std::size_t slot;
+  std::uint64_t generation;
+};
+
+class Batch {
+ public:
+  Batch(asio::io_context& io, const BatchSettings& settings, NameSource& source,
+        const BatchCallbacks& callbacks)
+      : io_(io),
+        settings_(settings),
+        source_(source),
+        callbacks_(callbacks),
+        socket_(io),
+        pace_timer_(io),
+        buffer_(65536) {
+    std::size_t count = std::clamp<std::size_t>(settings.concurrency, 1, kMaxConcurrency);
+    slots_.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      slots_.emplace_back(io);
+      free_.push_back(count - 1 - i);  // lowest slot first: reuse keeps the working set small
+    }
+    if (settings.rate > 0) {
+      pace_interval_ = std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(1.0 / settings.rate));
+    }
+  }
+
+  void run() {
+    const auto& server = settings_.lookup.server;
+    socket_.open(server.protocol());
+    boost::system::error_code ignored;
+    // Best effort: room for a full window of replies arriving at once.
+    socket_.set_option(asio::socket_base::receive_buffer_size(
+                           static_cast<int>(std::min<std::size_t>(slots_.size() * 2048, 8 << 20))),
+                       ignored);
+    socket_.connect(server);
+    socket_.non_blocking(true);
+    receive();
+    advance();
+    io_.restart();
+    io_.run();
+  }
+
+ private:
+  // What every event handler ends with: take more names, send what may be sent, stop when done.
+  void advance() {
+    fill();
+    pump();
+    if (input_done_ && busy_ == 0 && pending_.empty() && socket_.is_open()) {
+      boost::system::error_code ignored;
+      socket_.close(ignored);  // ends the receive, and with it io_.run()
+      pace_timer_.cancel();
+    }
+  }
+
+  void fill() {
+    while (!input_done_ && !waiting_for_input_ && !free_.empty() &&
+           pending_.size() < slots_.size() * kBufferedPerSlot) {
+      NextName next = source_.next(wake_);
+      switch (next.kind) {
+        case NextName::Kind::Name:
+          caught_up_reported_ = false;
+          start(std::move(next.name));
+          break;
+        case NextName::Kind::NotYet:
+          waiting_for_input_ = true;
+          report_if_caught_up();
+          break;
+        case NextName::Kind::End:
+          input_done_ = true;
+          break;
+      }
+    }
+  }
+
+  void start(std::string name) {
+    std::size_t index = base_index_ + pending_.size();
+    pending_.emplace_back();
+    auto parsed = dns::DnsName::parse(name);
+    if (parsed.error != dns::NameError::None) {
+      return complete(index, std::move(name),
+                      {LookupStatus::FormErr, {}, 0, std::string(dns::describe(parsed.error)), {}});
+    }
+    if (settings_.lookup.text_protocol && parsed.name()->is_root()) {
+      // The text protocol cannot ask about the root (a server answers ",FORMERR,0").
+      return complete(index, std::move(name), {LookupStatus::FormErr, {}, 0, "the root", {}});
+    }
+    std::size_t slot_index = free_.back();
+    free_.pop_back();
+    ++busy_;
+    Slot& slot = slots_[slot_index];
+    slot.busy = true;
+    slot.index = index;
+    slot.name = std::move(name);
+    slot.question = {*parsed.name(), settings_.type, dns::RrClass::IN};
+    slot.attempts = 0;
+    if (settings_.lookup.text_protocol) by_name_.emplace(slot.question.name.key(), slot_index);
+    send_queue_.push_back({slot_index, slot.generation});
+  }
+
+  // Sends queued attempts, spaced by the rate limit when there is one.
+  void pump() {
+    while (!send_queue_.empty() && !write_blocked_) {
+      QueuedSend queued = send_queue_.front();
+      Slot& slot = slots_[queued.slot];
+      if (!slot.busy || slot.generation != queued.generation) {
+        send_queue_.pop_front();
+        continue;
+      }
+      if (pace_interval_) {
+        auto now = Clock::now();
+        if (now < next_send_at_) return arm_pace_timer();
+        next_send_at_ = std::max(next_send_at_, now) + *pace_interval_;
+      }
+      if (!transmit(queued.slot)) return wait_until_writable();
+      send_queue_.pop_front();
+    }
+  }
+
+  void wait_until_writable() {
+    if (write_blocked_) return;
+    write_blocked_ = true;
+    socket_.async_wait(udp::socket::wait_write, [this](const boost::system::error_code& error) {
+      if (error) return;  // first: after an abort `this` may be gone
+      write_blocked_ = false;
+      advance();
+    });
+  }
+
+  void arm_pace_timer() {
+    if (pacing_) return;
+    pacing_ = true;
+    pace_timer_.expires_at(next_send_at_);
+    pace_timer_.async_wait([this](const boost::system::error_code& error) {
+      if (error) return;  // first: after an abort `this` may be gone
+      pacing_ = false;
+      advance();
+    });
+  }
+
+  // Sends the slot's next attempt; false when the socket's send buffer is full (nothing
+  // changed but the ID: the attempt stays queued).
+  bool transmit(std::size_t slot_index) {
+    Slot& slot = slots_[slot_index];
+    std::array<std::uint8_t, 512> query{};
+    std::span<const std::uint8_t> datagram;
+    std::string text;
+    if (settings_.lookup.text_protocol) {
+      text = slot.question.name.to_text();
+      datagram = {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+    } else {
+      if (slot.has_id) by_id_.erase(slot.id);  // a late reply to the last try is dropped
+      do {
+        slot.id = dns::random_id();
+      } while (by_id_.contains(slot.id));
+      by_id_.emplace(slot.id, slot_index);
+      slot.has_id = true;
+      datagram = std::span(query).first(dns::build_query(slot.question, slot.id, true, query));
+    }
+    auto now = Clock::now();
+    boost::system::error_code error;
+    socket_.send(asio::buffer(datagram.data(), datagram.size()), 0, error);
+    if (error == asio::error::would_block) return false;
+    if (slot.attempts == 0) slot.first_sent = now;
+    ++slot.attempts;
+    std::uint64_t generation = ++slot.generation;
+    if (error) {
+      attempt_failed(slot_index, {LookupStatus::Error, {}, 0, error.message(), {}});
+      return true;
+    }
+    slot.waiting = true;
+    slot.timer.expires_after(settings_.lookup.timeout);
+    slot.timer.async_wait([this, slot_index, generation](const boost::system::error_code& error) {
+      if (error || slots_[slot_index].generation != generation) return;
+      attempt_failed(slot_index, {LookupStatus::Timeout, {}, 0, {}, {}});
+      advance();
+    });
+    return true;
+  }
+
+  // Retries with a fresh ID while attempts are left, else gives the name `failure`.
+  void attempt_failed(std::size_t slot_index, LookupResult failure) {
+    Slot& slot = slots_[slot_index];
+    slot.waiting = false;
+    slot.timer.cancel();
+    if (slot.attempts < std::max(1, settings_.lookup.attempts)) {
+      send_queue_.push_back({slot_index, slot.generation});
+    } else {
+      finish(slot_index, std::move(failure));
+    }
+  }
+
+  // Waits for the socket to be readable, then drains it without blocking: one wake-up for
+  // a burst of replies instead of one per reply.
+  void receive() {
+    socket_.async_wait(udp::socket::wait_read, [this](const boost::system::error_code& error) {
+      if (error || !socket_.is_open()) return;
+      for (int budget = 256; budget > 0 && socket_.is_open(); --budget) {
+        boost::system::error_code receive_error;
+        std::size_t size = socket_.receive(asio::buffer(buffer_), 0, receive_error);
+        if (receive_error == asio::error::would_block) break;
+        if (receive_error) {
+          fail_waiting_attempts(receive_error.message());
+          break;
+        }
+        on_datagram(std::span<const std::uint8_t>(buffer_.data(), size));
+      }
+      advance();
+      if (socket_.is_open()) receive();
+    });
+  }
+
+  // On a connected socket a receive error is an ICMP error (port unreachable, ...): it is
+  // about the server, not one query, so every attempt waiting for a reply has failed.
+  void fail_waiting_attempts(const std::string& why) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].busy && slots_[i].waiting) {
+        attempt_failed(i, {LookupStatus::Error, {}, 0, why, {}});
+      }
+    }
+  }
+
+  void on_datagram(std::span<const std::uint8_t> datagram) {
+    if (settings_.lookup.text_protocol) return on_text_reply(datagram);
+    if (datagram.size() < 2) return;
+    auto id = static_cast<std::uint16_t>(datagram[0] << 8 | datagram[1]);
+    auto found = by_id_.find(id);
+    if (found == by_id_.end()) return;
+    std::size_t slot_index = found->second;
+    auto reply = dns::parse_upstream_reply(datagram, id, slots_[slot_index].question);
+    if (reply.status == dns::ReplyStatus::Truncated) {
+      // The answer does not fit a datagram; this client does not fall back to TCP.
+      return finish(slot_index, {LookupStatus::Error, {}, 0, "reply truncated (TC=1)", {}});
+    }
+    if (reply.status == dns::ReplyStatus::Accepted) finish(slot_index, from_answer(reply.answer));
+  }
+
+  void on_text_reply(std::span<const std::uint8_t> datagram) {
+    std::string_view text(reinterpret_cast<const char*>(datagram.data()), datagram.size());
+    // Every reply line starts with the name it is about (",FORMERR,0" names nothing and
+    // cannot be matched; names are checked before they are sent, so it does not come).
+    auto owner = dns::DnsName::parse(text.substr(0, text.find_first_of(",\n"))).name();
+    if (!owner) return;
+    auto [first, last] = by_name_.equal_range(owner->key());
+    for (auto it = first; it != last; ++it) {
+      Slot& slot = slots_[it->second];
+      if (!slot.waiting) continue;
+      if (auto answer = text::parse_text_reply(text, slot.question.name)) {
+        return finish(it->second, from_answer(*answer));
+      }
+    }
+  }
+
+  void finish(std::size_t slot_index, LookupResult result) {
+    Slot& slot = slots_[slot_index];
+    result.elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - slot.first_sent);
+    std::size_t index = slot.index;
+    std::string name = std::move(slot.name);
+    release(slot_index);
+    complete(index, std::move(name), std::move(result));
+  }
+
+  void release(std::size_t slot_index) {
+    Slot& slot = slots_[slot_index];
+    slot.timer.cancel();
+    ++slot.generation;
+    slot.busy = false;
+    slot.waiting = false;
+    if (settings_.lookup.text_protocol) {
+      auto [first, last] = by_name_.equal_range(slot.question.name.key());
+      for (auto it = first; it != last; ++it) {
+        if (it->second == slot_index) {
+          by_name_.erase(it);
+          break;
+        }
+      }
+    } else if (slot.has_id) {
+      by_id_.erase(slot.id);
+      slot.has_id = false;
+    }
+    free_.push_back(slot_index);
+    --busy_;
+  }
+
+  // Stores a name's result, then delivers every result whose predecessors all have theirs.
+  void complete(std::size_t index, std::string name, LookupResult result) {
+    pending_[index - base_index_] = BatchItem{index, std::move(name), std::move(result)};
+    while (!pending_.empty() && pending_.front()) {
+      callbacks_.on_result(*pending_.front());
+      pending_.pop_front();
+      ++base_index_;
+    }
+    report_if_caught_up();
+  }
+
+  void report_if_caught_up() {
+    if (waiting_for_input_ && pending_.empty() && !caught_up_reported_ && callbacks_.on_caught_up) {
+      caught_up_reported_ = true;
+      callbacks_.on_caught_up();
+    }
+  }
+
+  asio::io_context& io_;
+  const BatchSettings& settings_;
+  NameSource& source_;
+  const BatchCallbacks& callbacks_;
+  udp::socket socket_;
+  asio::steady_timer pace_timer_;
+  std::vector<std::uint8_t> buffer_;
+
+  std::vector<Slot> slots_;
+  std::vector<std::size_t> free_;
+  std::size_t busy_ = 0;
+  std::unordered_map<std::uint16_t, std::size_t> by_id_;       // DNS
+  std::unordered_multimap<std::string, std::size_t> by_name_;  // text: name key -> slot
+  std::deque<QueuedSend> send_queue_;
+  std::optional<Clock::duration> pace_interval_;
+  Clock::time_point next_send_at_{};
+  bool pacing_ = false;
+  bool write_blocked_ = false;  // the send buffer is full: waiting for room
+
+  std::deque<std::optional<BatchItem>> pending_;  // names started and not yet delivered
+  std::size_t base_index_ = 0;                    // input index of pending_.front()
+  bool input_done_ = false;
+  bool waiting_for_input_ = false;
+  bool caught_up_reported_ = false;
+  // The source may call wake_ from its own thread after this batch is gone (when an
+  // exception ends run() early); the weak pointer makes that a no-op.
+  std::shared_ptr<Batch*> alive_ = std::make_shared<Batch*>(this);
+  std::function<void()> wake_ = [io = &io_, alive = std::weak_ptr<Batch*>(alive_)] {
+    asio::post(*io, [alive] {
+      if (auto batch = alive.lock()) {
+        (*batch)->waiting_for_input_ = false;
+        (*batch)->advance();
+      }
+    });
+  };
+};
+
+}  // namespace
+
+BatchResolver::BatchResolver(asio::io_context& io, BatchSettings settings)
+    : io_(io), settings_(std::move(settings)) {}
+
+void BatchResolver::run(NameSource& source, const BatchCallbacks& callbacks) {
+  try {
+    Batch(io_, settings_, source, callbacks).run();
+  } catch (...) {
+    // Leaves `io_` clean for the next run: the batch's aborted handlers return at once.
+    io_.restart();
+    io_.poll();
+    throw;
+  }
+}
+
+}  // namespace resolver::client
