@@ -19,6 +19,29 @@ void set_ttls(dns::Answer& answer, std::uint32_t ttl) {
   for (auto& record : answer.authority) record.ttl = ttl;
 }
 
+// What the cache keeps: NOERROR with records, or NXDOMAIN/NODATA with the SOA that gives their
+// TTL (RFC 2308 5).
+enum class Kind { Uncacheable, Positive, Negative };
+
+Kind kind_of(const dns::Answer& answer) {
+  if (answer.rcode == dns::Rcode::NoError && !answer.answers.empty()) return Kind::Positive;
+  bool negative = (answer.rcode == dns::Rcode::NxDomain ||
+                   (answer.rcode == dns::Rcode::NoError && answer.answers.empty())) &&
+                  !answer.authority.empty();
+  return negative ? Kind::Negative : Kind::Uncacheable;
+}
+
+// The question a key was made from; the key holds the name's canonical (lower-case) form.
+dns::Question question_of(const std::string& key, dns::RrClass klass) {
+  dns::Question question;
+  question.name = dns::DnsName::from_wire(key.substr(0, key.size() - 2));
+  auto high = static_cast<std::uint8_t>(key[key.size() - 2]);
+  auto low = static_cast<std::uint8_t>(key[key.size() - 1]);
+  question.type = dns::RrType{static_cast<std::uint16_t>(high << 8 | low)};
+  question.klass = klass;
+  return question;
+}
+
 }  // namespace
 
 struct Cache::Shard {
@@ -27,6 +50,8 @@ struct Cache::Shard {
     TimePoint expires;
     std::chrono::seconds lifetime;
     std::list<std::string>::iterator recency;
+    // The key has the name and type; the class completes the question for entries().
+    dns::RrClass klass = dns::RrClass::IN;
   };
   std::mutex mutex;
   std::unordered_map<std::string, Entry> entries;
@@ -58,19 +83,36 @@ Cache::Shard& Cache::shard_for(const std::string& key) {
 }
 
 bool Cache::insert(const dns::Question& question, const dns::Answer& answer, TimePoint now) {
-  bool positive = answer.rcode == dns::Rcode::NoError && !answer.answers.empty();
-  bool negative = (answer.rcode == dns::Rcode::NxDomain ||
-                   (answer.rcode == dns::Rcode::NoError && answer.answers.empty())) &&
-                  !answer.authority.empty();
+  Kind kind = kind_of(answer);
   // A capacity of 0 means no caching; the shards hold at least one entry each otherwise.
-  if (settings_.capacity == 0 || (!positive && !negative)) return false;
+  if (settings_.capacity == 0 || kind == Kind::Uncacheable) return false;
   auto ttl = dns::answer_ttl(answer);
   if (!ttl || *ttl == 0) return false;
-  std::uint32_t lifetime = positive
+  std::uint32_t lifetime = kind == Kind::Positive
                                ? std::clamp(*ttl, settings_.min_ttl, settings_.max_ttl)
                                : std::min(*ttl, settings_.max_negative_ttl);
   if (lifetime == 0) return false;
+  store(question, answer, now + std::chrono::seconds(lifetime), std::chrono::seconds(lifetime));
+  return true;
+}
 
+bool Cache::restore(const CacheEntry& entry, TimePoint now) {
+  Kind kind = kind_of(entry.answer);
+  if (settings_.capacity == 0 || kind == Kind::Uncacheable) return false;
+  if (entry.lifetime <= std::chrono::seconds(0) || entry.expires + settings_.max_stale < now) {
+    return false;
+  }
+  // The clamps may have been lowered since the entry was saved; they apply to it as well.
+  std::chrono::seconds longest(kind == Kind::Positive ? settings_.max_ttl
+                                                      : settings_.max_negative_ttl);
+  if (longest <= std::chrono::seconds(0)) return false;
+  store(entry.question, entry.answer, std::min(entry.expires, now + longest),
+        std::min(entry.lifetime, longest));
+  return true;
+}
+
+void Cache::store(const dns::Question& question, const dns::Answer& answer, TimePoint expires,
+                  std::chrono::seconds lifetime) {
   std::string key = cache_key(question);
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
@@ -81,11 +123,24 @@ bool Cache::insert(const dns::Question& question, const dns::Answer& answer, Tim
     shard.recency.pop_back();
   }
   shard.recency.push_front(key);
-  Shard::Entry entry{answer, now + std::chrono::seconds(lifetime), std::chrono::seconds(lifetime),
-                     shard.recency.begin()};
+  Shard::Entry entry{answer, expires, lifetime, shard.recency.begin(), question.klass};
   entry.answer.authoritative = false;
   shard.entries.emplace(std::move(key), std::move(entry));
-  return true;
+}
+
+std::vector<CacheEntry> Cache::entries(TimePoint now) const {
+  std::vector<CacheEntry> result;
+  result.reserve(size());  // a hint: workers may add or evict meanwhile
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    for (auto key = shard->recency.rbegin(); key != shard->recency.rend(); ++key) {
+      const auto& entry = shard->entries.at(*key);
+      if (entry.expires + settings_.max_stale < now) continue;
+      result.push_back(
+          {question_of(*key, entry.klass), entry.answer, entry.expires, entry.lifetime});
+    }
+  }
+  return result;
 }
 
 std::optional<dns::Answer> Cache::lookup(const dns::Question& question, TimePoint now,
@@ -113,6 +168,7 @@ std::optional<dns::Answer> Cache::lookup_stale(const dns::Question& question, Ti
   std::lock_guard lock(shard.mutex);
   auto it = shard.entries.find(key);
   if (it == shard.entries.end()) return std::nullopt;
+  if (it->second.expires > now) return std::nullopt;  // still fresh: not stale
   if (it->second.expires + settings_.max_stale < now) {
     shard.erase(it);
     return std::nullopt;

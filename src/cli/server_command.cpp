@@ -20,6 +20,7 @@
 
 #include "resolver/cli/commands.hpp"
 #include "resolver/records/record_file.hpp"
+#include "resolver/server/cache_persistence.hpp"
 #include "resolver/server/server.hpp"
 
 namespace resolver::cli {
@@ -42,6 +43,9 @@ struct ServerOptions {
   std::uint32_t max_negative_ttl = cache::CacheSettings{}.max_negative_ttl;
   bool no_serve_stale = false;
   std::uint32_t max_stale = static_cast<std::uint32_t>(cache::CacheSettings{}.max_stale.count());
+  std::string cache_file;  // empty: the cache is not persisted
+  std::uint32_t cache_save_interval =
+      static_cast<std::uint32_t>(server::CachePersistence::kDefaultInterval.count());
   std::uint32_t negative_ttl = server::HandlerSettings{}.local_negative_ttl;
   bool watch = false;
   std::vector<std::string> allow;
@@ -266,6 +270,17 @@ int run_server(const ServerOptions& options) {
     }
     spdlog::info("running as user {}", options.user);
   }
+  // Loaded as the user that will save it, before anything is served (queries wait in the
+  // socket until run()); a bad file costs only the warm start.
+  if (!options.cache_file.empty()) {
+    std::string cache_error;
+    auto loaded = server::load_cache_file(server->cache(), options.cache_file, cache_error);
+    if (cache_error.empty()) {
+      spdlog::info("loaded {} cache entries from {}", loaded, options.cache_file);
+    } else {
+      spdlog::error("{}: ignored: {}", options.cache_file, cache_error);
+    }
+  }
   spdlog::info("listening on {}", describe(server->local_endpoint()));
   std::string parents;
   for (const auto& parent : settings.parents) {
@@ -301,9 +316,15 @@ int run_server(const ServerOptions& options) {
       reload(*server, options.records);
     });
   }
+  std::optional<server::CachePersistence> persistence;
+  if (!options.cache_file.empty()) {
+    persistence.emplace(control_io, server->cache(), options.cache_file,
+                        std::chrono::seconds(options.cache_save_interval));
+  }
   std::jthread control_thread([&] { control_io.run(); });
   server->run();
   control_io.stop();
+  if (persistence) persistence->save(true);
   return kExitOk;
 }
 
@@ -348,6 +369,13 @@ Subcommand add_server_command(CLI::App& app) {
                     "Never answer with expired data when the parent fails (RFC 8767)");
   command->add_option("--max-stale", options->max_stale,
                       "Serve expired answers at most this many seconds past their TTL")
+      ->capture_default_str();
+  command->add_option("--cache-file", options->cache_file,
+                      "Keep the cache in this file: loaded at start, saved periodically and at "
+                      "shutdown (written atomically; a corrupt file is ignored)");
+  command->add_option("--cache-save-interval", options->cache_save_interval,
+                      "Seconds between saves of --cache-file")
+      ->check(CLI::Range(1u, 86'400u))
       ->capture_default_str();
   command->add_flag("--watch", options->watch,
                     "Reload RECORDS when it changes (SIGHUP always reloads it)");

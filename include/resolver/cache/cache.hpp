@@ -6,6 +6,8 @@
 // as their TTL. Expired entries are kept up to `max_stale` longer for serve-stale (RFC 8767).
 // The cache is split into shards, each with its own lock and LRU list, so it is bounded by
 // `capacity` entries whatever the query mix. Time is a parameter: no clock is read here.
+// `entries` and `restore` copy the contents out and back in, for a cache file that outlives the
+// process (cache_file.hpp).
 #pragma once
 
 #include <chrono>
@@ -34,6 +36,15 @@ struct CacheSettings {
   std::chrono::seconds max_stale{86'400};
 };
 
+// One entry as held: the answer with the TTLs it arrived with (not counted down), its absolute
+// expiry and the lifetime it was given (which decides when a prefetch is due).
+struct CacheEntry {
+  dns::Question question;
+  dns::Answer answer;
+  TimePoint expires;
+  std::chrono::seconds lifetime{0};
+};
+
 class Cache {
  public:
   static constexpr std::size_t kShardCount = 16;
@@ -57,9 +68,21 @@ class Cache {
   std::size_t size() const;
   const CacheSettings& settings() const { return settings_; }
 
+  // Every entry still servable at `now`, fresh or within max_stale past its expiry. Within a
+  // shard the least recently used comes first, so restoring them in order keeps the LRU order.
+  // The question name is in lower case: the cache keeps only its canonical form.
+  std::vector<CacheEntry> entries(TimePoint now) const;
+  // Puts back an entry from `entries`, keeping its expiry and lifetime, evicting as insert does.
+  // Applies what insert would refuse today: an uncacheable answer, an entry past max_stale, and
+  // a lifetime above the current max_ttl / max_negative_ttl (shortened to it). Returns whether
+  // the entry was stored.
+  bool restore(const CacheEntry& entry, TimePoint now);
+
  private:
   struct Shard;
   Shard& shard_for(const std::string& key);
+  void store(const dns::Question& question, const dns::Answer& answer, TimePoint expires,
+             std::chrono::seconds lifetime);
 
   CacheSettings settings_;
   std::vector<std::unique_ptr<Shard>> shards_;

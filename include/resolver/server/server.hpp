@@ -53,6 +53,7 @@ class Server {
   // Serves `local` from now on; safe from any thread. The cache is kept.
   void replace_records(std::shared_ptr<const records::LocalRecords> local);
   const cache::Cache& cache() const { return cache_; }
+  cache::Cache& cache() { return cache_; }
 
  private:
   struct Worker;
