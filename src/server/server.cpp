@@ -18,6 +18,9 @@ udp::socket bind_socket(boost::asio::io_context& io, const udp::endpoint& endpoi
   udp::socket socket(io);
   socket.open(endpoint.protocol());
   socket.set_option(ReusePort(true));
+  // Bursts (batch clients, dnsperf) overflow the default 208 KB; the kernel caps the request
+  // at net.core.rmem_max, so this never fails for being too large.
+  socket.set_option(boost::asio::socket_base::receive_buffer_size(4 << 20));
   if (endpoint.address().is_v6()) socket.set_option(boost::asio::ip::v6_only(false));
   socket.bind(endpoint);
   return socket;
