@@ -240,7 +240,7 @@ TEST_CASE("the exit status is 0 when all are answered, 1 for missing names, 2 fo
   CHECK(run(local.client({"--format", "yaml", "one.example"})).exit_code == 2);  // usage
 }
 
-TEST_CASE("the -f option reads names from a file; a missing file or -f with NAMEs is an error", "[client]") {
+TEST_CASE("the -f option reads names from a file and a missing file or -f with NAMEs is an error", "[client]") {
   LocalServer local;
   auto path = write_temp_file("names.txt", "# lab names\none.example\n\n  two.example  \r\n");
   auto result = run(local.client({"-f", path, "--format", "record"}));

@@ -110,7 +110,7 @@ TEST_CASE("an answer too large for 512 bytes sets TC without EDNS and fits with 
   CHECK(header_of(*large).ancount == 60);
 }
 
-TEST_CASE("protocol errors get NOTIMP, FORMERR and REFUSED; responses are dropped", "[dns]") {
+TEST_CASE("protocol errors get NOTIMP, FORMERR and REFUSED and responses are dropped", "[dns]") {
   ResolverServer server(write_temp_file("dns-errors.txt", kRecords), std::nullopt);
   auto query = dns_query("www.example.org", RrType::A);
   auto with_opcode = query;

@@ -40,7 +40,7 @@ TEST_CASE(":type rejects types other than A and AAAA", "[client]") {
   CHECK(parse_interactive_line(":type nonsense").kind == Kind::Invalid);
 }
 
-TEST_CASE(":quit, :q and :exit leave; :help and :? show help", "[client]") {
+TEST_CASE(":quit, :q and :exit leave and :help and :? show help", "[client]") {
   for (auto line : {":quit", ":q", ":exit"}) CHECK(parse_interactive_line(line).kind == Kind::Quit);
   for (auto line : {":help", ":h", ":?"}) CHECK(parse_interactive_line(line).kind == Kind::Help);
   CHECK(kInteractiveHelp.find(":type A|AAAA") != std::string_view::npos);
