@@ -37,8 +37,8 @@ demo() {
   install_missing "${BUILD_PACKAGES[@]}"
   build build -DRESOLVER_TESTS=OFF
   ./build/resolver server 1200 -1 -1 data/parent.txt &
-  local root=$!
-  trap 'kill $root 2>/dev/null' EXIT
+  # Expanded now: the trap runs after this function's locals are gone.
+  trap "kill $! 2>/dev/null" EXIT
   cat <<'MSG'
 
   The parent (root) serves data/parent.txt on UDP 1200; the child below serves data/ips.txt on
