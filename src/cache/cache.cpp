@@ -6,13 +6,6 @@
 namespace resolver::cache {
 namespace {
 
-std::string cache_key(const dns::Question& question) {
-  std::string key = question.name.key();
-  auto type = dns::to_underlying(question.type);
-  key.push_back(static_cast<char>(type >> 8));
-  key.push_back(static_cast<char>(type & 0xFF));
-  return key;
-}
 
 void set_ttls(dns::Answer& answer, std::uint32_t ttl) {
   for (auto& record : answer.answers) record.ttl = ttl;
@@ -65,6 +58,14 @@ struct Cache::Shard {
   void touch(Entry& entry) { recency.splice(recency.begin(), recency, entry.recency); }
 };
 
+std::string question_key(const dns::Question& question) {
+  std::string key = question.name.key();
+  auto type = dns::to_underlying(question.type);
+  key.push_back(static_cast<char>(type >> 8));
+  key.push_back(static_cast<char>(type & 0xFF));
+  return key;
+}
+
 Cache::Cache(CacheSettings settings) : settings_(settings) {
   // Fewer shards than kShardCount for tiny caches, so the total never exceeds the capacity.
   std::size_t shard_count = std::clamp<std::size_t>(settings_.capacity, 1, kShardCount);
@@ -113,7 +114,7 @@ bool Cache::restore(const CacheEntry& entry, TimePoint now) {
 
 void Cache::store(const dns::Question& question, const dns::Answer& answer, TimePoint expires,
                   std::chrono::seconds lifetime) {
-  std::string key = cache_key(question);
+  std::string key = question_key(question);
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto it = shard.entries.find(key);
@@ -145,7 +146,7 @@ std::vector<CacheEntry> Cache::entries(TimePoint now) const {
 
 std::optional<dns::Answer> Cache::lookup(const dns::Question& question, TimePoint now,
                                          bool* refresh_due) {
-  std::string key = cache_key(question);
+  std::string key = question_key(question);
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto it = shard.entries.find(key);
@@ -163,7 +164,7 @@ std::optional<dns::Answer> Cache::lookup(const dns::Question& question, TimePoin
 
 std::optional<dns::Answer> Cache::lookup_stale(const dns::Question& question, TimePoint now,
                                                std::uint32_t stale_ttl) {
-  std::string key = cache_key(question);
+  std::string key = question_key(question);
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto it = shard.entries.find(key);

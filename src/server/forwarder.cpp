@@ -3,16 +3,6 @@
 #include <spdlog/spdlog.h>
 
 namespace resolver::server {
-namespace {
-
-std::string question_key(const dns::Question& question) {
-  std::string key = question.name.key();
-  key.push_back(static_cast<char>(dns::to_underlying(question.type) >> 8));
-  key.push_back(static_cast<char>(dns::to_underlying(question.type) & 0xFF));
-  return key;
-}
-
-}  // namespace
 
 Forwarder::Forwarder(boost::asio::io_context& io, const QueryHandler& handler, Upstream& upstream,
                      ForwarderLimits limits)
@@ -24,7 +14,7 @@ void Forwarder::refuse(const dns::Question& question, const Reply& reply) const 
 }
 
 void Forwarder::forward(const dns::Question& question, Reply reply) {
-  std::string key = question_key(question);
+  std::string key = cache::question_key(question);
   auto existing = pending_.find(key);
   if (existing != pending_.end()) {
     if (existing->second.waiters.size() >= limits_.max_waiters) {
@@ -52,7 +42,7 @@ void Forwarder::forward(const dns::Question& question, Reply reply) {
 
 void Forwarder::refresh(const dns::Question& question) {
   if (pending_.size() >= limits_.max_in_flight) return;
-  std::string key = question_key(question);
+  std::string key = cache::question_key(question);
   auto [it, first] = pending_.try_emplace(key);
   if (first) start(question, key);
 }

@@ -45,6 +45,10 @@ struct CacheEntry {
   std::chrono::seconds lifetime{0};
 };
 
+// The canonical key of a question: its lower-cased wire name and its type (class IN is
+// implied). The cache keys entries by it, the forwarder its questions in flight.
+std::string question_key(const dns::Question& question);
+
 class Cache {
  public:
   static constexpr std::size_t kShardCount = 16;
