@@ -6,7 +6,6 @@
 namespace resolver::cache {
 namespace {
 
-
 void set_ttls(dns::Answer& answer, std::uint32_t ttl) {
   for (auto& record : answer.answers) record.ttl = ttl;
   for (auto& record : answer.authority) record.ttl = ttl;
