@@ -1,7 +1,7 @@
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 #include <grp.h>
 #include <pwd.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -86,8 +86,7 @@ std::string drop_privileges(const std::string& user) {
   const passwd* account = getpwnam(user.c_str());
   if (account == nullptr) return "no such user";
   if (geteuid() != 0) return "only root can switch to another user";
-  if (setgroups(0, nullptr) != 0 || setgid(account->pw_gid) != 0 ||
-      setuid(account->pw_uid) != 0) {
+  if (setgroups(0, nullptr) != 0 || setgid(account->pw_gid) != 0 || setuid(account->pw_uid) != 0) {
     return std::strerror(errno);
   }
   if (setuid(0) == 0) return "root privileges could be regained";
@@ -183,7 +182,8 @@ int run_server(const ServerOptions& options) {
 
   server::ServerSettings settings;
   boost::system::error_code error;
-  auto listen_address = asio::ip::make_address(options.listen.empty() ? "::" : options.listen, error);
+  auto listen_address =
+      asio::ip::make_address(options.listen.empty() ? "::" : options.listen, error);
   if (error) {
     spdlog::error("--listen {}: not an IP address", options.listen);
     return kExitError;
@@ -205,9 +205,10 @@ int run_server(const ServerOptions& options) {
   if (!root) {
     auto parent_address = asio::ip::make_address(options.parent_ip, error);
     if (error || options.parent_port < 1 || options.parent_port > 65535) {
-      spdlog::error("parent {} {}: expected an IP address and a port from 1 to 65535, or -1 -1 "
-                    "for no parent",
-                    options.parent_ip, options.parent_port);
+      spdlog::error(
+          "parent {} {}: expected an IP address and a port from 1 to 65535, or -1 -1 "
+          "for no parent",
+          options.parent_ip, options.parent_port);
       return kExitError;
     }
     settings.parents.emplace_back(parent_address, static_cast<std::uint16_t>(options.parent_port));
@@ -259,7 +260,8 @@ int run_server(const ServerOptions& options) {
     try {
       server = std::make_unique<server::Server>(settings, local);
     } catch (const boost::system::system_error& v4_error) {
-      spdlog::error("cannot listen on {}: {}", describe(settings.listen), v4_error.code().message());
+      spdlog::error("cannot listen on {}: {}", describe(settings.listen),
+                    v4_error.code().message());
       return kExitError;
     }
   }
@@ -347,13 +349,15 @@ Subcommand add_server_command(CLI::App& app) {
                       "Address to listen on (default: :: for IPv6 and IPv4, else 0.0.0.0)");
   command->add_option("--threads", options->threads, "Worker threads (default: one per core)")
       ->check(CLI::Range(1, 256));
-  command->add_option("--parent-protocol", options->parent_protocol,
-                      "How to talk to the parent: dns, or text for the course's protocol")
+  command
+      ->add_option("--parent-protocol", options->parent_protocol,
+                   "How to talk to the parent: dns, or text for the course's protocol")
       ->check(CLI::IsMember({"dns", "text"}))
       ->capture_default_str();
-  command->add_option("--parent", options->extra_parents,
-                      "Another parent, ADDRESS:PORT, [IPV6]:PORT or HOST:PORT (repeatable); "
-                      "failover between parents, the fastest preferred")
+  command
+      ->add_option("--parent", options->extra_parents,
+                   "Another parent, ADDRESS:PORT, [IPV6]:PORT or HOST:PORT (repeatable); "
+                   "failover between parents, the fastest preferred")
       ->take_all();
   command->add_option("--cache-size", options->cache_size, "Most answers kept in the cache")
       ->check(CLI::Range(std::size_t{0}, std::size_t{100'000'000}))
@@ -362,40 +366,48 @@ Subcommand add_server_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--max-ttl", options->max_ttl, "Keep cached answers at most this long")
       ->capture_default_str();
-  command->add_option("--max-negative-ttl", options->max_negative_ttl,
-                      "Keep NXDOMAIN/NODATA answers at most this long")
+  command
+      ->add_option("--max-negative-ttl", options->max_negative_ttl,
+                   "Keep NXDOMAIN/NODATA answers at most this long")
       ->capture_default_str();
   command->add_flag("--no-serve-stale", options->no_serve_stale,
                     "Never answer with expired data when the parent fails (RFC 8767)");
-  command->add_option("--max-stale", options->max_stale,
-                      "Serve expired answers at most this many seconds past their TTL")
+  command
+      ->add_option("--max-stale", options->max_stale,
+                   "Serve expired answers at most this many seconds past their TTL")
       ->capture_default_str();
   command->add_option("--cache-file", options->cache_file,
                       "Keep the cache in this file: loaded at start, saved periodically and at "
                       "shutdown (written atomically; a corrupt file is ignored)");
-  command->add_option("--cache-save-interval", options->cache_save_interval,
-                      "Seconds between saves of --cache-file")
+  command
+      ->add_option("--cache-save-interval", options->cache_save_interval,
+                   "Seconds between saves of --cache-file")
       ->check(CLI::Range(1u, 86'400u))
       ->capture_default_str();
   command->add_flag("--watch", options->watch,
                     "Reload RECORDS when it changes (SIGHUP always reloads it)");
-  command->add_option("--negative-ttl", options->negative_ttl,
-                      "TTL of NXDOMAIN/NODATA answers for names this server is authoritative for")
+  command
+      ->add_option("--negative-ttl", options->negative_ttl,
+                   "TTL of NXDOMAIN/NODATA answers for names this server is authoritative for")
       ->capture_default_str();
-  command->add_option("--allow", options->allow,
-                      "Clients allowed, ADDRESS/PREFIX (repeatable); replaces the default of "
-                      "loopback and private networks; others get REFUSED")
+  command
+      ->add_option("--allow", options->allow,
+                   "Clients allowed, ADDRESS/PREFIX (repeatable); replaces the default of "
+                   "loopback and private networks; others get REFUSED")
       ->take_all();
-  command->add_option("--rate-limit", options->rate_limit,
-                      "Queries per second per client (IPv4 address, IPv6 /64); excess is "
-                      "dropped; 0: no limit")
+  command
+      ->add_option("--rate-limit", options->rate_limit,
+                   "Queries per second per client (IPv4 address, IPv6 /64); excess is "
+                   "dropped; 0: no limit")
       ->capture_default_str();
-  command->add_option("--max-in-flight", options->max_in_flight,
-                      "Questions asked of the parents at once, per thread; beyond, SERVFAIL")
+  command
+      ->add_option("--max-in-flight", options->max_in_flight,
+                   "Questions asked of the parents at once, per thread; beyond, SERVFAIL")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
       ->capture_default_str();
-  command->add_option("--max-waiting", options->max_waiting,
-                      "Clients waiting on one question; beyond, SERVFAIL")
+  command
+      ->add_option("--max-waiting", options->max_waiting,
+                   "Clients waiting on one question; beyond, SERVFAIL")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
       ->capture_default_str();
   command->add_option("--user", options->user,

@@ -13,7 +13,9 @@ bool is_host_char(char c) {
 
 }  // namespace
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 std::string_view describe(NameError error) {
   switch (error) {
@@ -92,7 +94,9 @@ DnsName DnsName::from_text(std::string_view text) {
   return DnsName(std::move(parsed.wire));
 }
 
-DnsName DnsName::from_wire(std::string wire) { return DnsName(std::move(wire)); }
+DnsName DnsName::from_wire(std::string wire) {
+  return DnsName(std::move(wire));
+}
 
 DnsName DnsName::read(WireReader& reader) {
   std::string wire;

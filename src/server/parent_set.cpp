@@ -84,7 +84,9 @@ bool ParentSet::mark_looped(std::size_t index) {
   return !parents_[index]->looped.exchange(true);
 }
 
-bool ParentSet::looped(std::size_t index) const { return parents_[index]->looped.load(); }
+bool ParentSet::looped(std::size_t index) const {
+  return parents_[index]->looped.load();
+}
 
 bool ParentSet::preserves_case(std::size_t index) const {
   return parents_[index]->preserves_case.load(std::memory_order_relaxed);

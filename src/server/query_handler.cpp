@@ -6,8 +6,8 @@
 
 namespace resolver::server {
 
-QueryHandler::QueryHandler(std::shared_ptr<const records::LocalRecords> local,
-                           cache::Cache& cache, HandlerSettings settings)
+QueryHandler::QueryHandler(std::shared_ptr<const records::LocalRecords> local, cache::Cache& cache,
+                           HandlerSettings settings)
     : local_(std::move(local)), cache_(cache), settings_(settings) {}
 
 void QueryHandler::replace_records(std::shared_ptr<const records::LocalRecords> local) {
@@ -25,8 +25,8 @@ void QueryHandler::rotate(const dns::Question& question, dns::Answer& answer) co
                             [type](const auto& record) { return record.type == type; });
   auto count = std::distance(first, answer.answers.end());
   if (count < 2) return;
-  auto slot = (std::hash<std::string>{}(question.name.key()) ^ dns::to_underlying(type)) %
-              kRotationSlots;
+  auto slot =
+      (std::hash<std::string>{}(question.name.key()) ^ dns::to_underlying(type)) % kRotationSlots;
   auto shift = rotation_[slot].fetch_add(1, std::memory_order_relaxed) % count;
   std::rotate(first, first + shift, answer.answers.end());
 }
@@ -56,8 +56,7 @@ Resolution QueryHandler::resolve(const dns::Question& question, bool recursion_d
   if (auto cached = cache_.lookup(question, now, &refresh_due)) {
     out = std::move(*cached);
     rotate(question, out);
-    return refresh_due && settings_.has_parent ? Resolution::AnsweredRefresh
-                                               : Resolution::Answered;
+    return refresh_due && settings_.has_parent ? Resolution::AnsweredRefresh : Resolution::Answered;
   }
   if (!settings_.has_parent) {
     out = dns::negative_answer(dns::Rcode::NxDomain, settings_.local_negative_ttl, true);
@@ -72,8 +71,8 @@ Resolution QueryHandler::resolve(const dns::Question& question, bool recursion_d
 
 dns::Answer QueryHandler::complete(const dns::Question& question, const UpstreamOutcome& outcome,
                                    cache::TimePoint now) const {
-  if (outcome.reached &&
-      (outcome.answer.rcode == dns::Rcode::NoError || outcome.answer.rcode == dns::Rcode::NxDomain)) {
+  if (outcome.reached && (outcome.answer.rcode == dns::Rcode::NoError ||
+                          outcome.answer.rcode == dns::Rcode::NxDomain)) {
     cache_.insert(question, outcome.answer, now);
     dns::Answer answer = outcome.answer;
     answer.authoritative = false;

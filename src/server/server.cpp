@@ -1,8 +1,8 @@
 #include "resolver/server/server.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <thread>
 
 #include "resolver/server/forwarder.hpp"
@@ -95,7 +95,9 @@ void Server::replace_records(std::shared_ptr<const records::LocalRecords> local)
 
 Server::~Server() = default;
 
-udp::endpoint Server::local_endpoint() const { return workers_.front()->server->local_endpoint(); }
+udp::endpoint Server::local_endpoint() const {
+  return workers_.front()->server->local_endpoint();
+}
 
 void Server::run() {
   std::vector<std::jthread> threads;

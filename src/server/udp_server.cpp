@@ -29,7 +29,9 @@ UdpServer::UdpServer(boost::asio::ip::udp::socket socket, const QueryHandler& ha
       policy_(policy),
       log_queries_(log_queries) {}
 
-void UdpServer::start() { receive(); }
+void UdpServer::start() {
+  receive();
+}
 
 void UdpServer::receive() {
   socket_.async_receive_from(boost::asio::buffer(in_), sender_,

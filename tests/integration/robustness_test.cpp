@@ -1,9 +1,9 @@
 // Malformed input, spoofed upstream replies and bursts of identical misses.
-#include <catch2/catch.hpp>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <random>
 
@@ -17,7 +17,9 @@ namespace {
 
 const std::string kRecords = "local.example,192.0.2.1,60\n";
 
-std::uint16_t id_of(const Bytes& query) { return static_cast<std::uint16_t>(query[0] << 8 | query[1]); }
+std::uint16_t id_of(const Bytes& query) {
+  return static_cast<std::uint16_t>(query[0] << 8 | query[1]);
+}
 
 }  // namespace
 
@@ -95,8 +97,8 @@ TEST_CASE("identical misses in flight are coalesced into one upstream query", "[
   std::atomic<int> answered{0};
   for (int i = 0; i < 20; ++i) {
     clients.emplace_back([&, i] {
-      auto reply = udp_exchange(child.port(), dns_query("popular.example", RrType::A,
-                                                        static_cast<std::uint16_t>(i)));
+      auto reply = udp_exchange(
+          child.port(), dns_query("popular.example", RrType::A, static_cast<std::uint16_t>(i)));
       if (reply && header_of(*reply).ancount == 1) ++answered;
     });
   }

@@ -1,4 +1,5 @@
-// Address literals of the record file and the text protocol: dotted-quad IPv4 (A) and RFC 4291 IPv6 (AAAA).
+// Address literals of the record file and the text protocol: dotted-quad IPv4 (A) and RFC 4291 IPv6
+// (AAAA).
 #pragma once
 
 #include <cstdint>

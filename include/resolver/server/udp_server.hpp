@@ -5,8 +5,9 @@
 // in the protocol it came in, and sent back. Each datagram is handled inside its own try/catch:
 // no input can stop the loop. Clients over the rate limit are dropped before any parsing (a
 // reply would feed reflection attacks); clients outside the access list get REFUSED once their
-// question is read (the order of hickory-dns's request checks). A query for one of our own loop probes means a parent sends our
-// queries back to us: that parent is dropped (see ParentSet) and the probe gets SERVFAIL.
+// question is read (the order of hickory-dns's request checks). A query for one of our own loop
+// probes means a parent sends our queries back to us: that parent is dropped (see ParentSet) and
+// the probe gets SERVFAIL.
 #pragma once
 
 #include <array>
