@@ -24,12 +24,12 @@ Subcommand add_check_command(CLI::App& app) {
   return {command, [files] {
             int status = kExitOk;
             for (const auto& path : *files) {
-              auto file = records::load_record_file(path);
+              auto file = records::load_local_records(path);
               for (const auto& diagnostic : file.diagnostics) {
                 fmt::print(stderr, "{}\n", diagnostic.to_string());
               }
               if (file.ok()) {
-                fmt::print("{}: {} records, OK\n", path, file.records.size());
+                fmt::print("{}: {} records, OK\n", path, file.record_lines);
               } else {
                 status = kExitNotFound;
               }

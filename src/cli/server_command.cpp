@@ -99,18 +99,25 @@ std::string describe(const asio::ip::udp::endpoint& endpoint) {
   return address + ":" + std::to_string(endpoint.port());
 }
 
+// "41.2 MB, 53 bytes per name": what the records hold, so the cost of a file is visible.
+std::string describe_memory(const records::LocalRecords& local) {
+  auto bytes = local.memory_bytes();
+  return fmt::format("{:.1f} MB, {} bytes per name", static_cast<double>(bytes) / 1e6,
+                     local.name_count() == 0 ? 0 : bytes / local.name_count());
+}
+
 // Loads the record file for a reload; on any problem the data in service stays.
 void reload(server::Server& server, const std::string& path) {
-  auto file = records::load_record_file(path);
+  auto file = records::load_local_records(path);
   if (!file.ok()) {
     for (const auto& diagnostic : file.diagnostics) spdlog::error("{}", diagnostic.to_string());
     spdlog::error("{}: reload refused, {} problem(s); the previous records stay in service", path,
                   file.diagnostics.size());
     return;
   }
-  auto local = std::make_shared<const records::LocalRecords>(std::move(file.records));
-  spdlog::info("reloaded {}: {} records for {} names", path, local->record_count(),
-               local->name_count());
+  auto local = std::move(file.records);
+  spdlog::info("reloaded {}: {} records for {} names, {}", path, local->record_count(),
+               local->name_count(), describe_memory(*local));
   server.replace_records(std::move(local));
 }
 
@@ -237,14 +244,14 @@ int run_server(const ServerOptions& options) {
   settings.handler.serve_stale = !options.no_serve_stale;
   settings.handler.local_negative_ttl = options.negative_ttl;
 
-  auto file = records::load_record_file(options.records);
+  auto file = records::load_local_records(options.records);
   if (!file.ok()) {
     for (const auto& diagnostic : file.diagnostics) spdlog::error("{}", diagnostic.to_string());
     spdlog::error("{}: refused, {} problem(s); nothing is served", options.records,
                   file.diagnostics.size());
     return kExitError;
   }
-  auto local = std::make_shared<const records::LocalRecords>(std::move(file.records));
+  auto local = std::move(file.records);
 
   std::unique_ptr<server::Server> server;
   try {
@@ -289,11 +296,14 @@ int run_server(const ServerOptions& options) {
     parents += (parents.empty() ? "" : ", ") + parent.address().to_string() + ":" +
                std::to_string(parent.port());
   }
-  spdlog::info("{} records for {} names from {}; {}; {} thread(s)", local->record_count(),
-               local->name_count(), options.records,
+  spdlog::info("{} records for {} names from {} ({}); {}; {} thread(s)", local->record_count(),
+               local->name_count(), options.records, describe_memory(*local),
                parents.empty() ? std::string("no parent (root)")
                                : fmt::format("parent {} over {}", parents, options.parent_protocol),
                settings.threads);
+  // The server holds the records from here on; a reference kept here would keep the first file
+  // resident beside every reloaded one.
+  local.reset();
 
   // Signals, reloads and the file watch run on their own thread, off the serving path.
   asio::io_context control_io(1);

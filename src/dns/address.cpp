@@ -2,21 +2,26 @@
 
 #include <arpa/inet.h>
 
-#include <string>
+#include <cstring>
 
 namespace resolver::dns {
 
-std::optional<AddressRdata> parse_address(std::string_view text) {
+std::optional<RrType> parse_address_into(std::string_view text, std::span<std::uint8_t, 16> out) {
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
-  std::string terminated(text);  // inet_pton wants a C string
-  std::uint8_t bytes[16];
-  if (inet_pton(AF_INET, terminated.c_str(), bytes) == 1) {
-    return AddressRdata{RrType::A, {bytes, bytes + 4}};
-  }
-  if (inet_pton(AF_INET6, terminated.c_str(), bytes) == 1) {
-    return AddressRdata{RrType::AAAA, {bytes, bytes + 16}};
-  }
+  char terminated[INET6_ADDRSTRLEN];  // inet_pton wants a C string
+  std::memcpy(terminated, text.data(), text.size());
+  terminated[text.size()] = '\0';
+  if (inet_pton(AF_INET, terminated, out.data()) == 1) return RrType::A;
+  if (inet_pton(AF_INET6, terminated, out.data()) == 1) return RrType::AAAA;
   return std::nullopt;
+}
+
+std::optional<AddressRdata> parse_address(std::string_view text) {
+  std::uint8_t bytes[16];
+  auto type = parse_address_into(text, bytes);
+  if (!type) return std::nullopt;
+  std::size_t size = *type == RrType::A ? 4 : 16;
+  return AddressRdata{*type, {bytes, bytes + size}};
 }
 
 }  // namespace resolver::dns

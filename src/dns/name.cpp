@@ -42,23 +42,26 @@ std::optional<DnsName> NameParse::name() const {
 
 DnsName::DnsName() : wire_(1, '\0') {}
 
-NameParse DnsName::parse(std::string_view text) {
-  NameParse result;
+WireNameParse parse_name_text(std::string_view text, std::span<std::uint8_t, 255> out) {
+  static_assert(DnsName::kMaxWireLength == 255, "the buffer holds the longest wire name");
+  WireNameParse result;
   if (text.empty()) {
     result.error = NameError::Empty;
     return result;
   }
   if (text == ".") {
-    result.wire.assign(1, '\0');
+    out[0] = 0;
+    result.length = 1;
     return result;
   }
   if (text.back() == '.') text.remove_suffix(1);
-  if (text.size() > kMaxTextLength) {
+  if (text.size() > DnsName::kMaxTextLength) {
     result.error = NameError::NameTooLong;
-    result.position = kMaxTextLength;
+    result.position = DnsName::kMaxTextLength;
     return result;
   }
-  result.wire.reserve(text.size() + 2);
+  // Each label's length byte takes the place of the dot before it, plus one byte for the first
+  // label and one for the root: at most 253 + 2 bytes, so `out` cannot overflow.
   std::size_t label_start = 0;
   for (std::size_t i = 0; i <= text.size(); ++i) {
     if (i == text.size() || text[i] == '.') {
@@ -68,21 +71,33 @@ NameParse DnsName::parse(std::string_view text) {
         result.position = i;
         return result;
       }
-      if (length > kMaxLabelLength) {
+      if (length > DnsName::kMaxLabelLength) {
         result.error = NameError::LabelTooLong;
-        result.position = label_start + kMaxLabelLength;
+        result.position = label_start + DnsName::kMaxLabelLength;
         return result;
       }
-      result.wire.push_back(static_cast<char>(length));
-      result.wire.append(text.substr(label_start, length));
+      out[label_start] = static_cast<std::uint8_t>(length);
       label_start = i + 1;
     } else if (!is_host_char(text[i])) {
       result.error = NameError::BadCharacter;
       result.position = i;
       return result;
+    } else {
+      out[i + 1] = static_cast<std::uint8_t>(text[i]);
     }
   }
-  result.wire.push_back('\0');
+  out[text.size() + 1] = 0;
+  result.length = text.size() + 2;
+  return result;
+}
+
+NameParse DnsName::parse(std::string_view text) {
+  std::uint8_t buffer[kMaxWireLength];
+  auto parsed = parse_name_text(text, buffer);
+  NameParse result;
+  result.error = parsed.error;
+  result.position = parsed.position;
+  if (parsed.error == NameError::None) result.wire.assign(buffer, buffer + parsed.length);
   return result;
 }
 

@@ -1,25 +1,89 @@
 #include "resolver/records/local_records.hpp"
 
 #include <algorithm>
+#include <string>
+
+#include "local_records_layout.hpp"
 
 namespace resolver::records {
 
-LocalRecords::LocalRecords(std::vector<dns::ResourceRecord> records) {
-  for (auto& record : records) {
-    auto& list = by_name_[record.name.key()];
-    bool duplicate = std::any_of(list.begin(), list.end(), [&](const auto& existing) {
-      return existing.type == record.type && existing.rdata == record.rdata;
-    });
-    if (duplicate) continue;
-    list.push_back(std::move(record));
-    ++record_count_;
+using namespace layout;
+
+dns::RrType EncodedRecord::type() const {
+  return static_cast<dns::RrType>(load_be16(&wire[2]));
+}
+
+std::uint32_t EncodedRecord::ttl() const {
+  return load_be32(&wire[6]);
+}
+
+std::span<const std::uint8_t> EncodedRecord::rdata() const {
+  return wire.subspan(kFixedSize);
+}
+
+EncodedRecord LocalName::Iterator::operator*() const {
+  return EncodedRecord{{at_, encoded_size(at_)}};
+}
+
+LocalName::Iterator& LocalName::Iterator::operator++() {
+  at_ += encoded_size(at_);
+  return *this;
+}
+
+LocalRecords::LocalRecords() = default;
+
+LocalRecords::LocalRecords(std::span<const dns::ResourceRecord> records) {
+  LocalRecordsBuilder builder;
+  for (const auto& record : records) builder.add(record);
+  *this = std::move(builder).build();
+}
+
+LocalName LocalRecords::find(std::span<const std::uint8_t> lowercase_wire) const {
+  if (table_.empty() || lowercase_wire.empty()) return {};
+  std::uint32_t tag = tag_of(lowercase_wire);
+  std::size_t slots = table_.size();
+  // The table is never full, so a free slot ends every miss.
+  for (std::size_t i = home_slot(tag, slots);; i = next_slot(i, slots)) {
+    std::uint64_t slot = table_[i];
+    if (slot == 0) return {};
+    if (slot_tag(slot) != tag) continue;
+    const std::uint8_t* name = arena_.data() + slot_offset(slot);
+    if (!same_name(name, lowercase_wire)) continue;
+    std::uint32_t count = 0;
+    std::uint32_t bytes = 0;
+    const std::uint8_t* records =
+        load_varint(load_varint(name + lowercase_wire.size(), count), bytes);
+    return LocalName({records, bytes}, count);
   }
 }
 
-std::span<const dns::ResourceRecord> LocalRecords::find(const dns::DnsName& name) const {
-  auto it = by_name_.find(name.key());
-  if (it == by_name_.end()) return {};
-  return it->second;
+LocalName LocalRecords::find(const dns::DnsName& name) const {
+  const std::string& wire = name.wire();
+  std::uint8_t lowered[dns::DnsName::kMaxWireLength];
+  if (wire.size() > sizeof lowered) return {};
+  std::transform(wire.begin(), wire.end(), lowered,
+                 [](char c) { return lower(static_cast<std::uint8_t>(c)); });
+  return find(std::span<const std::uint8_t>(lowered, wire.size()));
+}
+
+std::vector<dns::ResourceRecord> LocalRecords::records_of(const dns::DnsName& name) const {
+  auto found = find(name);
+  std::vector<dns::ResourceRecord> records;
+  records.reserve(found.size());
+  for (EncodedRecord encoded : found) {
+    auto rdata = encoded.rdata();
+    dns::ResourceRecord& record = records.emplace_back();
+    record.name = name;
+    record.type = encoded.type();
+    record.klass = dns::RrClass::IN;
+    record.ttl = encoded.ttl();
+    record.rdata.assign(rdata.begin(), rdata.end());
+  }
+  return records;
+}
+
+std::size_t LocalRecords::memory_bytes() const {
+  return sizeof *this + arena_.capacity() + table_.capacity() * sizeof(std::uint64_t);
 }
 
 }  // namespace resolver::records

@@ -33,13 +33,13 @@ void QueryHandler::rotate(const dns::Question& question, dns::Answer& answer) co
 
 bool QueryHandler::answer_locally(const dns::Question& question, dns::Answer& out) const {
   auto local = records();
-  auto records = local->find(question.name);
+  auto records = local->records_of(question.name);
   if (records.empty()) return false;
   out = dns::Answer{};
   out.authoritative = true;
-  for (const auto& record : records) {
+  for (auto& record : records) {
     if (record.type == question.type || question.type == dns::RrType::ANY) {
-      out.answers.push_back(record);
+      out.answers.push_back(std::move(record));
     }
   }
   if (out.answers.empty()) {

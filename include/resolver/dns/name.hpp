@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,17 @@ struct NameParse {
   std::size_t position = 0;  // offset into the text of the problem, when error != None
   std::string wire;          // the parsed name, when error == None
 };
+
+// What parse_name_text wrote into the caller's buffer.
+struct WireNameParse {
+  NameError error = NameError::None;
+  std::size_t position = 0;  // offset into the text of the problem, when error != None
+  std::size_t length = 0;    // bytes of wire form written, when error == None
+};
+
+// The text parser itself, writing the uncompressed wire form (letter case kept) into `out`, so a
+// bulk loader can parse a name without allocating; DnsName::parse is this plus a copy.
+WireNameParse parse_name_text(std::string_view text, std::span<std::uint8_t, 255> out);
 
 class DnsName {
  public:

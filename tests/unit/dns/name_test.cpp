@@ -1,6 +1,7 @@
 // DnsName: the one name parser (text and wire), its limits, escaping and comparisons.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -332,6 +333,35 @@ TEST_CASE("label_count counts the labels above the root", "[dns][name]") {
   CHECK(DnsName::from_text("www.example.com").label_count() == 3);
   CHECK(DnsName::from_text("a").label_count() == 1);
   CHECK(DnsName::from_text(".").label_count() == 0);
+}
+
+TEST_CASE("parse_name_text writes into a caller's buffer exactly what DnsName::parse returns",
+          "[dns][name]") {
+  auto text = GENERATE(as<std::string>{}, "www.Example.com", "www.example.com.", ".", "a",
+                       std::string(63, 'x') + ".y", "", "a..b", ".a", "bad!char",
+                       std::string(64, 'x'), std::string(254, 'a'));
+  CAPTURE(text);
+  std::array<std::uint8_t, DnsName::kMaxWireLength> buffer{};
+  auto into = parse_name_text(text, buffer);
+  auto parsed = DnsName::parse(text);
+  CHECK(into.error == parsed.error);
+  CHECK(into.position == parsed.position);
+  if (parsed.error == NameError::None) {
+    CHECK(std::string(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(into.length)) ==
+          parsed.wire);
+  }
+}
+
+TEST_CASE("parse_name_text fills the whole 255-byte buffer for the longest name", "[dns][name]") {
+  const std::string label63(63, 'a');
+  const std::string name253 = label63 + "." + label63 + "." + label63 + "." + std::string(61, 'b');
+  std::array<std::uint8_t, DnsName::kMaxWireLength> buffer{};
+  auto into = parse_name_text(name253 + ".", buffer);
+  REQUIRE(into.error == NameError::None);
+  CHECK(into.length == DnsName::kMaxWireLength);
+  CHECK(buffer[0] == 63);
+  CHECK(buffer[192] == 61);
+  CHECK(buffer[254] == 0);
 }
 
 }  // namespace resolver::dns

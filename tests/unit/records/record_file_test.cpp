@@ -1,12 +1,15 @@
 #include "resolver/records/record_file.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "resolver/dns/rdata.hpp"
@@ -14,9 +17,10 @@
 namespace {
 
 using resolver::dns::DnsName;
+using resolver::dns::ResourceRecord;
 using resolver::dns::RrType;
-using resolver::records::parse_record_text;
-using resolver::records::RecordFile;
+using resolver::records::LoadedRecords;
+using resolver::records::parse_local_records;
 
 // A directory of its own under the system temp dir, removed with everything in it.
 class TempDir {
@@ -47,14 +51,26 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-std::vector<std::string> diagnostic_texts(const RecordFile& file) {
+std::vector<std::string> diagnostic_texts(const LoadedRecords& file) {
   std::vector<std::string> texts;
   for (const auto& diagnostic : file.diagnostics) texts.push_back(diagnostic.to_string());
   return texts;
 }
 
-std::string address_of(const resolver::dns::ResourceRecord& record) {
+std::string address_of(const ResourceRecord& record) {
   return resolver::dns::address_text(record).value_or("<not an address>");
+}
+
+// The records a loaded file holds for `name`, as values; empty when it was refused.
+std::vector<ResourceRecord> records_of(const LoadedRecords& file, std::string_view name) {
+  if (!file.records) return {};
+  return file.records->records_of(DnsName::from_text(name));
+}
+
+std::vector<std::string> addresses_of(const LoadedRecords& file, std::string_view name) {
+  std::vector<std::string> texts;
+  for (const auto& record : records_of(file, name)) texts.push_back(address_of(record));
+  return texts;
 }
 
 }  // namespace
@@ -110,8 +126,9 @@ TEST_CASE("every kind of bad line is reported as FILE:LINE:COL: message", "[reco
   };
   for (const auto& c : cases) {
     CAPTURE(c.line);
-    auto file = parse_record_text(c.line + "\n", "t.txt");
-    CHECK(file.records.empty());
+    auto file = parse_local_records(c.line + "\n", "t.txt");
+    CHECK(file.records == nullptr);
+    CHECK(file.record_lines == 0);
     CHECK_FALSE(file.ok());
     CHECK(diagnostic_texts(file) == std::vector<std::string>{c.expected});
   }
@@ -138,7 +155,7 @@ TEST_CASE("columns are counted from the line start and point past leading whites
   };
   for (const auto& c : cases) {
     CAPTURE(c.line);
-    auto file = parse_record_text(c.line, "t.txt");
+    auto file = parse_local_records(c.line, "t.txt");
     CHECK(diagnostic_texts(file) == std::vector<std::string>{c.expected});
   }
 }
@@ -154,14 +171,14 @@ TEST_CASE("too few fields is reported just after the last field, whatever follow
   };
   for (const auto& line : lines) {
     CAPTURE(line);
-    auto file = parse_record_text(line + "\n", "t.txt");
+    auto file = parse_local_records(line + "\n", "t.txt");
     CHECK(diagnostic_texts(file) ==
           std::vector<std::string>{"t.txt:1:15: expected 3 fields name,address,ttl, found 2"});
   }
 }
 
 TEST_CASE("comments and blank lines are ignored", "[records]") {
-  auto file = parse_record_text(
+  auto file = parse_local_records(
       "# a whole-line comment\n"
       "\n"
       "   \t  \n"
@@ -171,11 +188,13 @@ TEST_CASE("comments and blank lines are ignored", "[records]") {
       "#www.example.org,192.0.2.3,60\n",
       "t.txt");
   CHECK(file.ok());
-  REQUIRE(file.records.size() == 2);
-  CHECK(address_of(file.records[0]) == "192.0.2.1");
-  CHECK(file.records[0].ttl == 60);
-  CHECK(address_of(file.records[1]) == "192.0.2.2");
-  CHECK(file.records[1].ttl == 61);
+  CHECK(file.record_lines == 2);
+  auto records = records_of(file, "www.example.org");
+  REQUIRE(records.size() == 2);
+  CHECK(address_of(records[0]) == "192.0.2.1");
+  CHECK(records[0].ttl == 60);
+  CHECK(address_of(records[1]) == "192.0.2.2");
+  CHECK(records[1].ttl == 61);
 }
 
 TEST_CASE("a blank or comment-only line is neither a record nor a diagnostic", "[records]") {
@@ -188,28 +207,32 @@ TEST_CASE("a blank or comment-only line is neither a record nor a diagnostic", "
 }
 
 TEST_CASE("CRLF line endings are accepted", "[records]") {
-  auto file = parse_record_text(
+  auto file = parse_local_records(
       "a.example.org,192.0.2.1,60\r\n"
       "\r\n"
       "# comment\r\n"
       "b.example.org,2001:db8::1,30\r\n",
       "t.txt");
   CHECK(file.ok());
-  REQUIRE(file.records.size() == 2);
-  CHECK(file.records[0].name == DnsName::from_text("a.example.org"));
-  CHECK(file.records[0].ttl == 60);
-  CHECK(file.records[1].name == DnsName::from_text("b.example.org"));
-  CHECK(file.records[1].ttl == 30);
+  CHECK(file.record_lines == 2);
+  auto a = records_of(file, "a.example.org");
+  REQUIRE(a.size() == 1);
+  CHECK(address_of(a[0]) == "192.0.2.1");
+  CHECK(a[0].ttl == 60);
+  auto b = records_of(file, "b.example.org");
+  REQUIRE(b.size() == 1);
+  CHECK(address_of(b[0]) == "2001:db8::1");
+  CHECK(b[0].ttl == 30);
 }
 
 TEST_CASE("whitespace around every field is trimmed", "[records]") {
-  auto file = parse_record_text("  \twww.example.org \t,  192.0.2.1\t, 60  \t", "t.txt");
+  auto file = parse_local_records("  \twww.example.org \t,  192.0.2.1\t, 60  \t", "t.txt");
   CHECK(file.ok());
-  REQUIRE(file.records.size() == 1);
-  CHECK(file.records[0].name == DnsName::from_text("www.example.org"));
-  CHECK(file.records[0].type == RrType::A);
-  CHECK(address_of(file.records[0]) == "192.0.2.1");
-  CHECK(file.records[0].ttl == 60);
+  auto records = records_of(file, "www.example.org");
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].type == RrType::A);
+  CHECK(address_of(records[0]) == "192.0.2.1");
+  CHECK(records[0].ttl == 60);
 }
 
 TEST_CASE("an IPv4 address gives an A record and an IPv6 address an AAAA record", "[records]") {
@@ -228,47 +251,52 @@ TEST_CASE("an IPv4 address gives an A record and an IPv6 address an AAAA record"
   };
   for (const auto& c : cases) {
     CAPTURE(c.address);
-    auto file = parse_record_text("host.example," + c.address + ",300", "t.txt");
+    auto file = parse_local_records("host.example," + c.address + ",300", "t.txt");
     CHECK(file.ok());
-    REQUIRE(file.records.size() == 1);
-    CHECK(file.records[0].type == c.type);
-    CHECK(file.records[0].rdata.size() == c.rdata_size);
-    CHECK(address_of(file.records[0]) == c.shown);
+    auto records = records_of(file, "host.example");
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].type == c.type);
+    CHECK(records[0].rdata.size() == c.rdata_size);
+    CHECK(address_of(records[0]) == c.shown);
   }
 }
 
 TEST_CASE("TTLs from 0 to 2147483647 are accepted", "[records]") {
   for (std::uint32_t ttl : {0u, 1u, 86400u, 2147483647u}) {
     CAPTURE(ttl);
-    auto file = parse_record_text("host.example,192.0.2.1," + std::to_string(ttl), "t.txt");
+    auto file = parse_local_records("host.example,192.0.2.1," + std::to_string(ttl), "t.txt");
     CHECK(file.ok());
-    REQUIRE(file.records.size() == 1);
-    CHECK(file.records[0].ttl == ttl);
+    auto records = records_of(file, "host.example");
+    REQUIRE(records.size() == 1);
+    CHECK(records[0].ttl == ttl);
   }
 }
 
 TEST_CASE("a trailing dot on the name is optional", "[records]") {
-  auto file = parse_record_text(
+  auto file = parse_local_records(
       "www.example.org.,192.0.2.1,60\n"
       "www.example.org,192.0.2.2,60\n",
       "t.txt");
   CHECK(file.ok());
-  REQUIRE(file.records.size() == 2);
-  CHECK(file.records[0].name == file.records[1].name);
-  CHECK(file.records[0].name.to_text() == "www.example.org");
+  REQUIRE(file.records);
+  CHECK(file.records->name_count() == 1);
+  CHECK(addresses_of(file, "www.example.org") ==
+        std::vector<std::string>{"192.0.2.1", "192.0.2.2"});
 }
 
 TEST_CASE("a name of exactly 253 characters and labels of 63 are accepted", "[records]") {
   const std::string label63(63, 'a');
   const std::string name253 = label63 + "." + label63 + "." + label63 + "." + std::string(61, 'b');
   REQUIRE(name253.size() == 253);
-  auto file = parse_record_text(name253 + ",192.0.2.1,60\n" + name253 + ".,192.0.2.2,60", "t.txt");
+  auto file =
+      parse_local_records(name253 + ",192.0.2.1,60\n" + name253 + ".,192.0.2.2,60", "t.txt");
   CHECK(file.ok());
-  CHECK(file.records.size() == 2);
+  CHECK(file.record_lines == 2);
+  CHECK(addresses_of(file, name253) == std::vector<std::string>{"192.0.2.1", "192.0.2.2"});
 }
 
 TEST_CASE("every bad line of a file is reported with its own line number", "[records]") {
-  auto file = parse_record_text(
+  auto file = parse_local_records(
       "good.example,192.0.2.1,60\n"      // 1
       "bad!.example,192.0.2.2,60\n"      // 2
       "# comment\n"                      // 3
@@ -285,37 +313,40 @@ TEST_CASE("every bad line of a file is reported with its own line number", "[rec
             "zone.txt:4:14: '300.1.1.1' is not an IPv4 or IPv6 address",
             "zone.txt:7:24: TTL 'forever' is not a whole number of seconds from 0 to 2147483647",
         });
-  // The good lines are still parsed (so `check` can show them), but ok() is false and users of
-  // the result must refuse the file whole.
-  REQUIRE(file.records.size() == 2);
-  CHECK(file.records[0].name == DnsName::from_text("good.example"));
-  CHECK(file.records[1].name == DnsName::from_text("fine.example"));
+  // The good lines are still counted, but the file is refused whole: no records at all.
+  CHECK(file.record_lines == 2);
+  CHECK(file.records == nullptr);
 }
 
 TEST_CASE("an empty text is a valid file without records", "[records]") {
-  auto file = parse_record_text("", "t.txt");
+  auto file = parse_local_records("", "t.txt");
   CHECK(file.ok());
-  CHECK(file.records.empty());
+  CHECK(file.record_lines == 0);
+  REQUIRE(file.records);
+  CHECK(file.records->name_count() == 0);
+  CHECK(file.records->record_count() == 0);
 }
 
-TEST_CASE("load_record_file reads a file from disk", "[records]") {
+TEST_CASE("load_local_records reads a file from disk", "[records]") {
   TempDir dir;
   auto path = dir.write("zone.txt",
                         "# sample\n"
                         "www.google.co.il,21.9.19.8,60\n"
                         "ipv6.example.org,2001:db8::1,300\n");
-  auto file = resolver::records::load_record_file(path);
+  auto file = resolver::records::load_local_records(path);
   CHECK(file.ok());
-  REQUIRE(file.records.size() == 2);
-  CHECK(file.records[0].name == DnsName::from_text("www.google.co.il"));
-  CHECK(address_of(file.records[0]) == "21.9.19.8");
-  CHECK(file.records[1].type == RrType::AAAA);
+  CHECK(file.record_lines == 2);
+  CHECK(addresses_of(file, "www.google.co.il") == std::vector<std::string>{"21.9.19.8"});
+  auto ipv6 = records_of(file, "ipv6.example.org");
+  REQUIRE(ipv6.size() == 1);
+  CHECK(ipv6[0].type == RrType::AAAA);
+  CHECK(ipv6[0].ttl == 300);
 }
 
-TEST_CASE("load_record_file reports bad lines with the file's path", "[records]") {
+TEST_CASE("load_local_records reports bad lines with the file's path", "[records]") {
   TempDir dir;
   auto path = dir.write("bad.txt", "ok.example,192.0.2.1,60\r\nbad.example,192.0.2.1\r\n");
-  auto file = resolver::records::load_record_file(path);
+  auto file = resolver::records::load_local_records(path);
   CHECK(diagnostic_texts(file) ==
         std::vector<std::string>{path + ":2:22: expected 3 fields name,address,ttl, found 2"});
 }
@@ -323,9 +354,9 @@ TEST_CASE("load_record_file reports bad lines with the file's path", "[records]"
 TEST_CASE("a missing file gives one file-level diagnostic", "[records]") {
   TempDir dir;
   auto path = (dir.path() / "does-not-exist.txt").string();
-  auto file = resolver::records::load_record_file(path);
+  auto file = resolver::records::load_local_records(path);
   CHECK_FALSE(file.ok());
-  CHECK(file.records.empty());
+  CHECK(file.records == nullptr);
   REQUIRE(file.diagnostics.size() == 1);
   CHECK(file.diagnostics[0].line == 0);
   CHECK(file.diagnostics[0].to_string() == path + ": cannot read: No such file or directory");
@@ -334,8 +365,114 @@ TEST_CASE("a missing file gives one file-level diagnostic", "[records]") {
 TEST_CASE("a directory given as the record file gives a file-level diagnostic", "[records]") {
   TempDir dir;
   auto path = dir.path().string();
-  auto file = resolver::records::load_record_file(path);
+  auto file = resolver::records::load_local_records(path);
   CHECK_FALSE(file.ok());
   REQUIRE(file.diagnostics.size() == 1);
   CHECK(file.diagnostics[0].to_string() == path + ": cannot read: Is a directory");
+}
+
+TEST_CASE("record_lines counts every record line, duplicates included", "[records]") {
+  auto file = parse_local_records(
+      "dup.example,192.0.2.1,60\n"
+      "# comment\n"
+      "DUP.example.,192.0.2.1,30\n"
+      "dup.example,192.0.2.2,60\n",
+      "t.txt");
+  CHECK(file.ok());
+  CHECK(file.record_lines == 3);
+  REQUIRE(file.records);
+  CHECK(file.records->record_count() == 2);
+  CHECK(file.records->name_count() == 1);
+  auto records = records_of(file, "dup.example");
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].ttl == 60);  // the first line's
+}
+
+TEST_CASE("the lines of one name need not be adjacent in the file", "[records]") {
+  auto file = parse_local_records(
+      "a.example,192.0.2.1,60\n"
+      "b.example,192.0.2.9,60\n"
+      "a.example,2001:db8::1,60\n"
+      "b.example,192.0.2.8,60\n"
+      "A.EXAMPLE,192.0.2.2,60\n",
+      "t.txt");
+  CHECK(file.ok());
+  CHECK(addresses_of(file, "a.example") ==
+        std::vector<std::string>{"192.0.2.1", "2001:db8::1", "192.0.2.2"});
+  CHECK(addresses_of(file, "b.example") == std::vector<std::string>{"192.0.2.9", "192.0.2.8"});
+}
+
+TEST_CASE("every record parse_record_line accepts is found in the loaded file", "[records]") {
+  const std::vector<std::string> lines = {
+      "www.example.org,192.0.2.1,60",
+      " Upper.Example.ORG. , 2001:db8::7 , 0 ",
+      "x-1.under_score,0.0.0.0,2147483647",
+      "www.example.org,::ffff:192.0.2.1,5 # comment",
+      "\tz,10.0.0.1,1\r",
+  };
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  auto file = parse_local_records(text, "t.txt");
+  REQUIRE(file.ok());
+  CHECK(file.record_lines == lines.size());
+  for (const auto& line : lines) {
+    CAPTURE(line);
+    resolver::records::Diagnostic diagnostic;
+    auto record = resolver::records::parse_record_line(line, diagnostic);
+    REQUIRE(record);
+    auto held = file.records->records_of(record->name);
+    CHECK(std::find(held.begin(), held.end(), *record) != held.end());
+  }
+}
+
+TEST_CASE("parse_record_line keeps the name's letter case and gives the line's record",
+          "[records]") {
+  resolver::records::Diagnostic diagnostic;
+  auto record = resolver::records::parse_record_line("WWW.Example.org.,2001:db8::1,42", diagnostic);
+  REQUIRE(record);
+  CHECK(diagnostic.message.empty());
+  CHECK(record->name.identical(DnsName::from_text("WWW.Example.org")));
+  CHECK(record->type == RrType::AAAA);
+  CHECK(record->ttl == 42);
+  CHECK(address_of(*record) == "2001:db8::1");
+}
+
+TEST_CASE("a large file from disk is loaded whole, every name found", "[records]") {
+  TempDir dir;
+  constexpr int kNames = 20000;
+  std::string text;
+  for (int i = 0; i < kNames; ++i) {
+    text += "h" + std::to_string(i) + ".bench.example,10.0." + std::to_string(i / 256) + "." +
+            std::to_string(i % 256) + ",3600\n";
+  }
+  auto path = dir.write("big.txt", text);
+  auto file = resolver::records::load_local_records(path);
+  REQUIRE(file.ok());
+  CHECK(file.record_lines == kNames);
+  CHECK(file.records->name_count() == kNames);
+  int found = 0;
+  for (int i = 0; i < kNames; ++i) {
+    auto records = records_of(file, "h" + std::to_string(i) + ".bench.example");
+    if (records.size() == 1 && address_of(records[0]) == "10.0." + std::to_string(i / 256) + "." +
+                                                             std::to_string(i % 256)) {
+      ++found;
+    }
+  }
+  CHECK(found == kNames);
+}
+
+TEST_CASE("a record file that reports no size, such as a pipe, is read to its end", "[records]") {
+  TempDir dir;
+  auto path = (dir.path() / "fifo").string();
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  constexpr int kLines = 5000;  // more than one pipe buffer
+  std::thread writer([&] {
+    std::ofstream out(path, std::ios::binary);
+    for (int i = 0; i < kLines; ++i) out << "n" << i << ".example,192.0.2.1,60\n";
+  });
+  auto file = resolver::records::load_local_records(path);
+  writer.join();
+  CHECK(file.ok());
+  CHECK(file.record_lines == kLines);
+  CHECK(addresses_of(file, "n4999.example") == std::vector<std::string>{"192.0.2.1"});
 }
