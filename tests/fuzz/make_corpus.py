@@ -89,6 +89,8 @@ SEEDS = {
         "crlf": b"a.example,192.0.2.1,60\r\nb.example,192.0.2.2,0 # zero\r\n",
     },
 }
+# The hit path's codec takes the same datagrams; its target checks them against parse_query.
+SEEDS["fuzz_plain_query"] = SEEDS["fuzz_query_parser"]
 
 
 def main():
