@@ -8,17 +8,14 @@
 
 #include "resolver/dns/query_parser.hpp"
 
+#include "../support/bytes.hpp"
+
 namespace resolver::dns {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
+using test_support::Bytes;
+using test_support::cat;
 using Action = QueryParse::Action;
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
-}
 
 // Headers (RFC 1035 4.1.1): ID 0x1234, then flags, QD, AN, NS, AR.
 const Bytes kQueryHeader{0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};

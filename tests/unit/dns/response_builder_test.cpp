@@ -9,16 +9,13 @@
 #include "resolver/dns/rdata.hpp"
 #include "resolver/dns/response_builder.hpp"
 
+#include "../support/bytes.hpp"
+
 namespace resolver::dns {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
-}
+using test_support::Bytes;
+using test_support::cat;
 
 // WwW.Example.COM A IN, as a client with mixed case would send it.
 const Bytes kMixedCaseQuestion{3,   'W', 'w', 'W', 7,   'E', 'x',  'a',  'm',  'p', 'l',

@@ -9,16 +9,13 @@
 #include "resolver/dns/rdata.hpp"
 #include "resolver/dns/response_parser.hpp"
 
+#include "../support/bytes.hpp"
+
 namespace resolver::dns {
 namespace {
 
-using Bytes = std::vector<std::uint8_t>;
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& part : parts) out.insert(out.end(), part.begin(), part.end());
-  return out;
-}
+using test_support::Bytes;
+using test_support::cat;
 
 constexpr std::uint16_t kId = 0x4242;
 
