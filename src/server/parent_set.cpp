@@ -23,6 +23,7 @@ ParentSet::ParentSet(std::vector<boost::asio::ip::udp::endpoint> parents) {
     auto parent = std::make_unique<Parent>();
     parent->endpoint = endpoint;
     parent->probe = random_probe_name();
+    parent->probe_key = parent->probe.key();
     parents_.push_back(std::move(parent));
   }
 }
@@ -78,6 +79,15 @@ std::optional<std::size_t> ParentSet::probed_parent(const dns::DnsName& name) co
     if (parents_[i]->probe == name) return i;
   }
   return std::nullopt;
+}
+
+bool ParentSet::is_probe_name(std::span<const std::uint8_t> lowercase_wire) const {
+  std::string_view name(reinterpret_cast<const char*>(lowercase_wire.data()),
+                        lowercase_wire.size());
+  for (const auto& parent : parents_) {
+    if (parent->probe_key == name) return true;
+  }
+  return false;
 }
 
 bool ParentSet::mark_looped(std::size_t index) {

@@ -12,6 +12,7 @@ QueryHandler::QueryHandler(std::shared_ptr<const records::LocalRecords> local, c
 
 void QueryHandler::replace_records(std::shared_ptr<const records::LocalRecords> local) {
   local_.store(std::move(local), std::memory_order_release);
+  records_version_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::shared_ptr<const records::LocalRecords> QueryHandler::records() const {
@@ -25,10 +26,37 @@ void QueryHandler::rotate(const dns::Question& question, dns::Answer& answer) co
                             [type](const auto& record) { return record.type == type; });
   auto count = std::distance(first, answer.answers.end());
   if (count < 2) return;
-  auto slot =
-      (std::hash<std::string>{}(question.name.key()) ^ dns::to_underlying(type)) % kRotationSlots;
-  auto shift = rotation_[slot].fetch_add(1, std::memory_order_relaxed) % count;
+  auto shift = next_rotation(question.name.key(), type) % count;
   std::rotate(first, first + shift, answer.answers.end());
+}
+
+std::uint32_t QueryHandler::next_rotation(std::string_view key, dns::RrType type) const {
+  auto slot = (std::hash<std::string_view>{}(key) ^ dns::to_underlying(type)) % kRotationSlots;
+  return rotation_[slot].fetch_add(1, std::memory_order_relaxed);
+}
+
+bool QueryHandler::answer_plain(const records::LocalRecords& local,
+                                std::span<const std::uint8_t> lowercase_name, dns::RrType type,
+                                PlainAnswer& out) const {
+  auto name = local.find(lowercase_name);
+  if (name.empty()) return false;
+  std::array<std::span<const std::uint8_t>, kMaxPlainAnswer> matching;
+  std::size_t count = 0;
+  for (auto record : name) {
+    if (record.type() != type) continue;
+    if (count == kMaxPlainAnswer) return false;
+    matching[count++] = record.wire;
+  }
+  if (count == 0) return false;
+  std::size_t shift = 0;
+  if (count > 1) {
+    std::string_view key(reinterpret_cast<const char*>(lowercase_name.data()),
+                         lowercase_name.size());
+    shift = next_rotation(key, type) % count;
+  }
+  for (std::size_t i = 0; i < count; ++i) out.records[i] = matching[(i + shift) % count];
+  out.count = count;
+  return true;
 }
 
 bool QueryHandler::answer_locally(const dns::Question& question, dns::Answer& out) const {

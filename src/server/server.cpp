@@ -37,7 +37,9 @@ ServerSettings completed(ServerSettings settings) {
 struct Server::Worker {
   Worker(const ServerSettings& settings, const QueryHandler& handler, ParentSet& parents,
          ClientPolicy policy, const udp::endpoint& bind_to)
-      : io(1) {
+      // Only this worker's thread runs the context and touches its sockets and timers (the
+      // others only post to it), so the reactor can skip its per-operation locking.
+      : io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
     bool has_parent = parents.size() > 0;
     if (has_parent) {
       upstream.emplace(io, parents, settings.upstream);
@@ -91,6 +93,9 @@ void Server::probe_for_loops() {
 
 void Server::replace_records(std::shared_ptr<const records::LocalRecords> local) {
   handler_.replace_records(std::move(local));
+  for (auto& worker : workers_) {
+    boost::asio::post(worker->io, [server = &*worker->server] { server->refresh_records(); });
+  }
 }
 
 Server::~Server() = default;

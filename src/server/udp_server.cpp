@@ -1,10 +1,16 @@
 #include "resolver/server/udp_server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
+#include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <optional>
+#include <system_error>
 
+#include "resolver/dns/plain_query.hpp"
 #include "resolver/dns/response_builder.hpp"
 #include "resolver/text/text_protocol.hpp"
 
@@ -19,6 +25,41 @@ std::string describe(const boost::asio::ip::udp::endpoint& endpoint) {
 
 }  // namespace
 
+struct UdpServer::Batch {
+  std::array<mmsghdr, kBatch> received{};
+  std::array<iovec, kBatch> received_iov{};
+  std::array<sockaddr_storage, kBatch> senders{};
+  std::array<std::array<std::uint8_t, kDatagramSlot>, kBatch> datagrams{};
+
+  std::array<mmsghdr, kBatch> replies{};
+  std::array<iovec, kBatch> reply_iov{};
+  std::array<sockaddr_storage, kBatch> clients{};
+  std::array<std::array<std::uint8_t, kReplySlot>, kBatch> reply_bytes{};
+  std::size_t reply_count = 0;
+
+  Batch() {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      received_iov[i] = {datagrams[i].data(), datagrams[i].size()};
+      reply_iov[i] = {reply_bytes[i].data(), 0};
+      replies[i].msg_hdr.msg_iov = &reply_iov[i];
+      replies[i].msg_hdr.msg_iovlen = 1;
+      replies[i].msg_hdr.msg_name = &clients[i];
+    }
+  }
+
+  // recvmmsg writes the lengths back, so they are set again before every call.
+  void prepare_receive() {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      auto& header = received[i].msg_hdr;
+      header = {};
+      header.msg_name = &senders[i];
+      header.msg_namelen = sizeof senders[i];
+      header.msg_iov = &received_iov[i];
+      header.msg_iovlen = 1;
+    }
+  }
+};
+
 UdpServer::UdpServer(boost::asio::ip::udp::socket socket, const QueryHandler& handler,
                      Forwarder* forwarder, ParentSet* parents, ClientPolicy policy,
                      bool log_queries)
@@ -27,19 +68,120 @@ UdpServer::UdpServer(boost::asio::ip::udp::socket socket, const QueryHandler& ha
       forwarder_(forwarder),
       parents_(parents),
       policy_(policy),
-      log_queries_(log_queries) {}
+      log_queries_(log_queries),
+      batch_(std::make_unique<Batch>()) {}
 
+UdpServer::~UdpServer() = default;
+
+// Queries may already wait in the socket: drain first, then wait.
 void UdpServer::start() {
-  receive();
+  boost::asio::post(socket_.get_executor(), [this] { drain(); });
 }
 
-void UdpServer::receive() {
-  socket_.async_receive_from(boost::asio::buffer(in_), sender_,
-                             [this](const boost::system::error_code& error, std::size_t size) {
-                               if (error == boost::asio::error::operation_aborted) return;
-                               if (!error) serve({in_.data(), size}, sender_);
-                               receive();
-                             });
+void UdpServer::wait_readable() {
+  socket_.async_wait(boost::asio::socket_base::wait_read,
+                     [this](const boost::system::error_code& error) {
+                       if (error == boost::asio::error::operation_aborted) return;
+                       if (error) spdlog::warn("waiting for queries: {}", error.message());
+                       drain();
+                     });
+}
+
+void UdpServer::drain() {
+  for (std::size_t round = 0; round < kBatchesPerTurn; ++round) {
+    batch_->prepare_receive();
+    int received =
+        ::recvmmsg(socket_.native_handle(), batch_->received.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (received < 0) {
+      int error = errno;
+      if (error == EINTR) continue;
+      if (error != EAGAIN && error != EWOULDBLOCK) {
+        spdlog::warn("receiving queries: {}", std::strerror(error));
+      }
+      wait_readable();
+      return;
+    }
+    in_batch_ = true;
+    for (int i = 0; i < received; ++i) {
+      const auto& header = batch_->received[static_cast<std::size_t>(i)].msg_hdr;
+      Endpoint client;
+      if (header.msg_namelen > client.capacity()) continue;
+      std::memcpy(client.data(), header.msg_name, header.msg_namelen);
+      client.resize(header.msg_namelen);
+      std::size_t size = batch_->received[static_cast<std::size_t>(i)].msg_len;
+      if ((header.msg_flags & MSG_TRUNC) != 0) {
+        spdlog::debug("dropped a datagram of more than {} bytes from {}", kDatagramSlot,
+                      describe(client));
+        continue;
+      }
+      serve({batch_->datagrams[static_cast<std::size_t>(i)].data(), size}, client);
+    }
+    in_batch_ = false;
+    flush();
+    // Short of a full batch, recvmmsg met an empty socket: from here on every new datagram
+    // is a new edge, so waiting cannot miss one.
+    if (static_cast<std::size_t>(received) < kBatch) {
+      wait_readable();
+      return;
+    }
+  }
+  // A full budget: let timers and parent replies run, then go on reading.
+  boost::asio::post(socket_.get_executor(), [this] { drain(); });
+}
+
+void UdpServer::flush() {
+  std::size_t sent = 0;
+  while (sent < batch_->reply_count) {
+    int count = ::sendmmsg(socket_.native_handle(), batch_->replies.data() + sent,
+                           static_cast<unsigned>(batch_->reply_count - sent), MSG_DONTWAIT);
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      // Loopback or the NIC queue is full: this reply is lost like any UDP datagram, the
+      // client retries. Skip it and send the rest.
+      spdlog::debug("could not send a reply: {}", std::strerror(errno));
+      ++sent;
+      continue;
+    }
+    sent += static_cast<std::size_t>(count);
+  }
+  batch_->reply_count = 0;
+}
+
+std::span<std::uint8_t> UdpServer::reply_buffer() {
+  if (in_batch_ && batch_->reply_count < kBatch) return batch_->reply_bytes[batch_->reply_count];
+  return out_;
+}
+
+void UdpServer::refresh_records() {
+  local_records();
+}
+
+const records::LocalRecords& UdpServer::local_records() {
+  auto version = handler_.records_version();
+  if (!records_ || version != records_version_) {
+    // The version is read first: the records loaded after it are at least that new.
+    records_version_ = version;
+    records_ = handler_.records();
+  }
+  return *records_;
+}
+
+bool UdpServer::answer_plain(std::span<const std::uint8_t> datagram, const Endpoint& client) {
+  if (log_queries_) return false;
+  auto query = dns::read_plain_query(datagram);
+  if (!query) return false;
+  if (policy_.access != nullptr && !policy_.access->allows(client.address())) return false;
+  std::array<std::uint8_t, dns::DnsName::kMaxWireLength> name_buffer;
+  auto name = query->lowercase_name(name_buffer);
+  if (parents_ != nullptr && parents_->is_probe_name(name)) return false;
+  QueryHandler::PlainAnswer answer;
+  if (!handler_.answer_plain(local_records(), name, query->type, answer)) return false;
+  auto buffer = reply_buffer();
+  std::size_t size = dns::write_plain_answer(*query, answer.view(),
+                                             dns::ResponseFlags{forwarder_ != nullptr}, buffer);
+  if (size == 0) return false;
+  send(buffer.first(size), client);
+  return true;
 }
 
 void UdpServer::serve(std::span<const std::uint8_t> datagram, const Endpoint& client) {
@@ -48,6 +190,7 @@ void UdpServer::serve(std::span<const std::uint8_t> datagram, const Endpoint& cl
         !policy_.rate_limiter->admit(client.address(), cache::Clock::now())) {
       return;
     }
+    if (answer_plain(datagram, client)) return;
     if (text::is_text_datagram(datagram)) {
       serve_text(datagram, client);
     } else {
@@ -94,7 +237,8 @@ void UdpServer::serve_dns(std::span<const std::uint8_t> datagram, const Endpoint
     if (log_queries_) {
       spdlog::info("{} dns rejected: {}", describe(client), dns::rcode_name(parse.rcode));
     }
-    send({out_.data(), dns::build_error_response(parse, flags, out_)}, client);
+    auto buffer = reply_buffer();
+    send(buffer.first(dns::build_error_response(parse, flags, buffer)), client);
     return;
   }
   if (policy_.access != nullptr && !policy_.access->allows(client.address())) {
@@ -122,7 +266,8 @@ void UdpServer::reply_dns(const dns::Query& query, const dns::Answer& answer,
                  answer.answers.size());
   }
   dns::ResponseFlags flags{forwarder_ != nullptr};
-  send({out_.data(), dns::build_response(query, answer, flags, out_)}, client);
+  auto buffer = reply_buffer();
+  send(buffer.first(dns::build_response(query, answer, flags, buffer)), client);
 }
 
 void UdpServer::serve_text(std::span<const std::uint8_t> datagram, const Endpoint& client) {
@@ -171,6 +316,15 @@ void UdpServer::serve_text(std::span<const std::uint8_t> datagram, const Endpoin
 
 void UdpServer::send(std::span<const std::uint8_t> reply, const Endpoint& client) {
   if (reply.empty()) return;
+  if (in_batch_ && batch_->reply_count < kBatch && reply.size() <= kReplySlot) {
+    auto slot = batch_->reply_count++;
+    auto& bytes = batch_->reply_bytes[slot];
+    if (reply.data() != bytes.data()) std::memcpy(bytes.data(), reply.data(), reply.size());
+    batch_->reply_iov[slot].iov_len = reply.size();
+    std::memcpy(&batch_->clients[slot], client.data(), client.size());
+    batch_->replies[slot].msg_hdr.msg_namelen = static_cast<socklen_t>(client.size());
+    return;
+  }
   boost::system::error_code error;
   socket_.send_to(boost::asio::buffer(reply.data(), reply.size()), client, 0, error);
   if (error) spdlog::debug("could not send a reply to {}: {}", describe(client), error.message());

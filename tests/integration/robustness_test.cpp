@@ -6,9 +6,11 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <set>
 
 #include "harness.hpp"
 #include "resolver/dns/query_parser.hpp"
+#include "resolver/dns/response_parser.hpp"
 
 using namespace harness;
 using namespace resolver::dns;
@@ -105,4 +107,73 @@ TEST_CASE("identical misses in flight are coalesced into one upstream query", "[
   for (auto& client : clients) client.join();
   CHECK(answered == 20);
   CHECK(parent.queries() == 1);
+}
+
+TEST_CASE("a burst from many clients is answered in full, each reply to the client that asked",
+          "[robustness]") {
+  // One worker, queries queued before it reads: they arrive in full recvmmsg batches whose
+  // replies leave together, so every reply must carry its own client's address.
+  std::string records;
+  for (int i = 0; i < 50; ++i) {
+    records +=
+        "n" + std::to_string(i) + ".burst.example,192.0.2." + std::to_string(i + 1) + ",60\n";
+  }
+  ResolverServer server(write_temp_file("burst.txt", records), std::nullopt, {"--threads", "1"});
+  constexpr int kClients = 8;
+  constexpr int kQueries = 100;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server.port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::vector<int> clients;
+  for (int c = 0; c < kClients; ++c) {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(fd >= 0);
+    timeval timeout{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    clients.push_back(fd);
+  }
+  // Query j of client c asks n<(c*kQueries+j) % 60>: names 50..59 are not local (NXDOMAIN from
+  // the general path), the rest are local (the hit path), with and without EDNS.
+  auto name_of = [](int c, int j) {
+    return "n" + std::to_string((c * kQueries + j) % 60) + ".burst.example";
+  };
+  for (int j = 0; j < kQueries; ++j) {
+    for (int c = 0; c < kClients; ++c) {
+      auto id = static_cast<std::uint16_t>(c * 1000 + j);
+      auto query = dns_query(name_of(c, j), RrType::A, id, true,
+                             j % 2 == 0 ? std::optional<std::uint16_t>(1232) : std::nullopt);
+      REQUIRE(sendto(clients[static_cast<std::size_t>(c)], query.data(), query.size(), 0,
+                     reinterpret_cast<sockaddr*>(&address),
+                     sizeof address) == static_cast<ssize_t>(query.size()));
+    }
+  }
+  for (int c = 0; c < kClients; ++c) {
+    std::set<int> answered;
+    Bytes buffer(2048);
+    while (answered.size() < kQueries) {
+      auto got = recv(clients[static_cast<std::size_t>(c)], buffer.data(), buffer.size(), 0);
+      if (got <= 0) break;  // timed out: the CHECK below says how many are missing
+      Bytes reply(buffer.begin(), buffer.begin() + got);
+      auto id = id_of(reply);
+      int j = id - c * 1000;
+      REQUIRE(j >= 0);
+      REQUIRE(j < kQueries);
+      auto name = DnsName::from_text(name_of(c, j));
+      auto parsed = parse_upstream_reply(reply, id, Question{name, RrType::A, RrClass::IN});
+      REQUIRE(parsed.status == ReplyStatus::Accepted);
+      int number = (c * kQueries + j) % 60;
+      if (number < 50) {
+        REQUIRE(parsed.answer.answers.size() == 1);
+        CHECK(parsed.answer.answers[0].rdata ==
+              std::vector<std::uint8_t>{192, 0, 2, static_cast<std::uint8_t>(number + 1)});
+      } else {
+        CHECK(parsed.answer.rcode == Rcode::NxDomain);
+      }
+      answered.insert(j);
+    }
+    CAPTURE(c);
+    CHECK(answered.size() == kQueries);
+  }
+  for (int fd : clients) close(fd);
 }

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,8 @@ class ParentSet {
   const dns::DnsName& probe_name(std::size_t index) const;
   // The parent whose probe `name` is, if it is one.
   std::optional<std::size_t> probed_parent(const dns::DnsName& name) const;
+  // The same question for the hit path, which has the name lower-cased in wire form.
+  bool is_probe_name(std::span<const std::uint8_t> lowercase_wire) const;
   // Returns true the first time a parent is marked.
   bool mark_looped(std::size_t index);
   bool looped(std::size_t index) const;
@@ -54,6 +57,7 @@ class ParentSet {
   struct Parent {
     boost::asio::ip::udp::endpoint endpoint;
     dns::DnsName probe;
+    std::string probe_key;                         // probe.key()
     std::atomic<std::int64_t> smoothed_rtt_us{0};  // 0 until measured
     std::atomic<Clock::rep> down_until{0};
     std::atomic<bool> looped{false};

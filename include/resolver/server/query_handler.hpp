@@ -17,7 +17,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "resolver/cache/cache.hpp"
 #include "resolver/dns/answer.hpp"
@@ -56,15 +58,34 @@ class QueryHandler {
   std::optional<dns::Answer> stale_answer(const dns::Question& question,
                                           cache::TimePoint now) const;
 
+  // The hit path's lookup, which allocates nothing: the encoded records of a local name of the
+  // asked type, in the order `resolve` would answer them (rotated the same way). False when
+  // the general path must answer: the name is not local, lacks the type (a NODATA needs its
+  // SOA), or has more than kMaxPlainAnswer records of it.
+  static constexpr std::size_t kMaxPlainAnswer = 16;
+  struct PlainAnswer {
+    std::array<std::span<const std::uint8_t>, kMaxPlainAnswer> records;
+    std::size_t count = 0;
+    std::span<const std::span<const std::uint8_t>> view() const { return {records.data(), count}; }
+  };
+  bool answer_plain(const records::LocalRecords& local,
+                    std::span<const std::uint8_t> lowercase_name, dns::RrType type,
+                    PlainAnswer& out) const;
+
   void replace_records(std::shared_ptr<const records::LocalRecords> local);
   std::shared_ptr<const records::LocalRecords> records() const;
+  // Changes with every replace_records: a worker keeps its own reference to the records and
+  // reloads it only when this moved, instead of an atomic shared_ptr load per query.
+  std::uint64_t records_version() const { return records_version_.load(std::memory_order_acquire); }
   const HandlerSettings& settings() const { return settings_; }
 
  private:
   bool answer_locally(const dns::Question& question, dns::Answer& out) const;
   void rotate(const dns::Question& question, dns::Answer& answer) const;
+  std::uint32_t next_rotation(std::string_view key, dns::RrType type) const;
 
   std::atomic<std::shared_ptr<const records::LocalRecords>> local_;
+  std::atomic<std::uint64_t> records_version_{0};
   // One counter per (name, type) slot, so questions for other names or types (stubs ask A and
   // AAAA in pairs) cannot keep a name's rotation in step; a fixed array bounds the memory.
   static constexpr std::size_t kRotationSlots = 256;

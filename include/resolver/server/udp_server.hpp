@@ -1,5 +1,12 @@
 // UdpServer: one worker's receive loop on one UDP socket.
 //
+// The socket is read in batches: recvmmsg(MSG_DONTWAIT) until it is empty, then one Asio
+// readiness wait (Asio's epoll registration is edge-triggered, so waiting before the socket is
+// drained could sleep through queued queries); the replies of a batch leave in one sendmmsg.
+// After kBatchesPerTurn full batches the loop yields to the io_context so timers and parent
+// replies run. A plain query for a local name is answered on the hit path: no allocation, the
+// reply copied into its batch slot (dns::PlainQuery); everything else takes the general path.
+//
 // Every datagram is classified by its bytes (a NUL byte means DNS, none means the text
 // protocol), decoded, resolved through the QueryHandler (and the Forwarder on a miss), encoded
 // in the protocol it came in, and sent back. Each datagram is handled inside its own try/catch:
@@ -10,9 +17,12 @@
 // the probe gets SERVFAIL.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/ip/udp.hpp>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "resolver/dns/query_parser.hpp"
@@ -34,15 +44,36 @@ class UdpServer {
   // `forwarder` and `parents` are null for a root (no parent).
   UdpServer(boost::asio::ip::udp::socket socket, const QueryHandler& handler, Forwarder* forwarder,
             ParentSet* parents, ClientPolicy policy, bool log_queries);
+  ~UdpServer();
+  UdpServer(const UdpServer&) = delete;
+  UdpServer& operator=(const UdpServer&) = delete;
 
   void start();
+  // Takes up a reload now rather than at the next query, so an idle worker lets go of the old
+  // records. Runs on the worker's thread.
+  void refresh_records();
   boost::asio::ip::udp::endpoint local_endpoint() const { return socket_.local_endpoint(); }
 
  private:
   using Endpoint = boost::asio::ip::udp::endpoint;
 
-  void receive();
+  static constexpr std::size_t kBatch = 64;
+  static constexpr std::size_t kBatchesPerTurn = 8;
+  // Larger datagrams are dropped: no query we answer comes near it.
+  static constexpr std::size_t kDatagramSlot = 4096;
+  static constexpr std::size_t kReplySlot = 2048;  // every DNS reply: at most 1232 bytes
+
+  struct Batch;  // the recvmmsg/sendmmsg vectors and their buffers
+
+  void wait_readable();
+  void drain();
+  void flush();
   void serve(std::span<const std::uint8_t> datagram, const Endpoint& client);
+  // The hit path; false when the general path must answer.
+  bool answer_plain(std::span<const std::uint8_t> datagram, const Endpoint& client);
+  const records::LocalRecords& local_records();
+  // Where the next reply should be written: the next free slot of the batch being sent.
+  std::span<std::uint8_t> reply_buffer();
   void serve_dns(std::span<const std::uint8_t> datagram, const Endpoint& client);
   void serve_text(std::span<const std::uint8_t> datagram, const Endpoint& client);
   void reply_dns(const dns::Query& query, const dns::Answer& answer, const Endpoint& client);
@@ -59,9 +90,12 @@ class UdpServer {
   ParentSet* parents_;
   ClientPolicy policy_;
   bool log_queries_;
-  Endpoint sender_;
-  std::array<std::uint8_t, 65536> in_{};
-  std::array<std::uint8_t, 4096> out_{};
+  std::unique_ptr<Batch> batch_;
+  bool in_batch_ = false;  // replies go into the batch, sent by flush()
+  // This worker's reference to the local records, renewed when the handler's version moves.
+  std::shared_ptr<const records::LocalRecords> records_;
+  std::uint64_t records_version_ = 0;
+  std::array<std::uint8_t, 4096> out_{};  // replies sent outside a batch (parent answers)
 };
 
 }  // namespace resolver::server

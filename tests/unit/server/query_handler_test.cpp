@@ -656,3 +656,88 @@ TEST_CASE("round robin: alternating A and AAAA questions still rotate both",
   CHECK(first_a.size() == 2);
   CHECK(first_aaaa.size() == 2);
 }
+
+namespace {
+
+// The addresses of a plain answer's encoded records (A: the last 4 bytes of each).
+std::vector<std::string> plain_addresses(const QueryHandler::PlainAnswer& answer) {
+  std::vector<std::string> texts;
+  for (auto record : answer.view()) {
+    ResourceRecord decoded;
+    decoded.type = RrType{static_cast<std::uint16_t>(record[2] << 8 | record[3])};
+    decoded.rdata.assign(record.begin() + 12, record.end());
+    texts.push_back(resolver::dns::address_text(decoded).value_or("?"));
+  }
+  return texts;
+}
+
+std::vector<std::uint8_t> lowercase_wire(std::string_view name) {
+  auto key = DnsName::from_text(name).key();
+  return {key.begin(), key.end()};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the hit path answers a local name's records of the asked type, in the same rotation "
+    "as resolve",
+    "[handler][plain]") {
+  Fixture f;
+  f.handler.replace_records(zone({address_record("rr.local.test", "192.0.2.1", 60),
+                                  address_record("rr.local.test", "2001:db8::1", 60),
+                                  address_record("rr.local.test", "192.0.2.2", 60),
+                                  address_record("rr.local.test", "192.0.2.3", 60)}));
+  auto local = f.handler.records();
+  auto name = lowercase_wire("rr.local.test");
+  // Alternating the two paths must still walk one rotation: they share its counter.
+  std::vector<std::string> firsts;
+  for (int i = 0; i < 6; ++i) {
+    CAPTURE(i);
+    std::vector<std::string> got;
+    if (i % 2 == 0) {
+      QueryHandler::PlainAnswer answer;
+      REQUIRE(f.handler.answer_plain(*local, name, RrType::A, answer));
+      got = plain_addresses(answer);
+    } else {
+      REQUIRE(f.resolve(question("rr.local.test"), true, at(0)) == Resolution::Answered);
+      got = addresses(f.out);
+    }
+    CAPTURE(got);
+    REQUIRE(sorted(got) == kThree);
+    auto start = std::find(kThree.begin(), kThree.end(), got[0]) - kThree.begin();
+    for (std::size_t j = 0; j < 3; ++j) CHECK(got[j] == kThree[(start + j) % 3]);
+    firsts.push_back(got[0]);
+  }
+  for (std::size_t i = 1; i < firsts.size(); ++i) CHECK(firsts[i] != firsts[i - 1]);
+  QueryHandler::PlainAnswer v6;
+  REQUIRE(f.handler.answer_plain(*local, name, RrType::AAAA, v6));
+  CHECK(plain_addresses(v6) == std::vector<std::string>{"2001:db8::1"});
+}
+
+TEST_CASE("the hit path leaves non-local names, NODATA and very long answers to resolve",
+          "[handler][plain]") {
+  Fixture f;
+  std::vector<ResourceRecord> records{address_record("v4only.local.test", "192.0.2.1", 60)};
+  for (int i = 0; i <= static_cast<int>(QueryHandler::kMaxPlainAnswer); ++i) {
+    records.push_back(address_record("many.local.test", "198.51.100." + std::to_string(i + 1), 60));
+  }
+  f.handler.replace_records(zone(records));
+  auto local = f.handler.records();
+  QueryHandler::PlainAnswer answer;
+  CHECK_FALSE(
+      f.handler.answer_plain(*local, lowercase_wire("nosuch.local.test"), RrType::A, answer));
+  CHECK_FALSE(
+      f.handler.answer_plain(*local, lowercase_wire("v4only.local.test"), RrType::AAAA, answer));
+  CHECK_FALSE(f.handler.answer_plain(*local, lowercase_wire("many.local.test"), RrType::A, answer));
+  CHECK(f.handler.answer_plain(*local, lowercase_wire("v4only.local.test"), RrType::A, answer));
+}
+
+TEST_CASE("records_version moves with every replacement of the records", "[handler][plain]") {
+  Fixture f;
+  auto before = f.handler.records_version();
+  f.handler.replace_records(zone({address_record("a.local.test", "192.0.2.1", 60)}));
+  auto after = f.handler.records_version();
+  CHECK(after != before);
+  f.handler.replace_records(zone({}));
+  CHECK(f.handler.records_version() != after);
+}
