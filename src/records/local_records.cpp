@@ -41,12 +41,28 @@ LocalRecords::LocalRecords(std::span<const dns::ResourceRecord> records) {
 LocalName LocalRecords::find(std::span<const std::uint8_t> lowercase_wire) const {
   if (table_.empty() || lowercase_wire.empty()) return {};
   std::uint32_t tag = tag_of(lowercase_wire);
+  return find(lowercase_wire, Location{tag, home_slot(tag, table_.size())});
+}
+
+LocalRecords::Location LocalRecords::locate(std::span<const std::uint8_t> lowercase_wire) const {
+  if (table_.empty() || lowercase_wire.empty()) return {};
+  std::uint32_t tag = tag_of(lowercase_wire);
+  std::size_t slot = home_slot(tag, table_.size());
+  __builtin_prefetch(&table_[slot]);
+  return {tag, slot};
+}
+
+LocalName LocalRecords::find(std::span<const std::uint8_t> lowercase_wire,
+                             Location location) const {
+  // A default Location (tag 0) matches no slot: every used slot's tag has its low bit set.
+  if (table_.empty() || location.tag == 0) return {};
   std::size_t slots = table_.size();
+  if (location.slot >= slots) location.slot = home_slot(location.tag, slots);  // another set's
   // The table is never full, so a free slot ends every miss.
-  for (std::size_t i = home_slot(tag, slots);; i = next_slot(i, slots)) {
+  for (std::size_t i = location.slot;; i = next_slot(i, slots)) {
     std::uint64_t slot = table_[i];
     if (slot == 0) return {};
-    if (slot_tag(slot) != tag) continue;
+    if (slot_tag(slot) != location.tag) continue;
     const std::uint8_t* name = arena_.data() + slot_offset(slot);
     if (!same_name(name, lowercase_wire)) continue;
     std::uint32_t count = 0;

@@ -38,11 +38,16 @@ std::uint32_t QueryHandler::next_rotation(std::string_view key, dns::RrType type
 bool QueryHandler::answer_plain(const records::LocalRecords& local,
                                 std::span<const std::uint8_t> lowercase_name, dns::RrType type,
                                 PlainAnswer& out) const {
-  auto name = local.find(lowercase_name);
-  if (name.empty()) return false;
+  return answer_plain(local.find(lowercase_name), lowercase_name, type, out);
+}
+
+bool QueryHandler::answer_plain(const records::LocalName& found,
+                                std::span<const std::uint8_t> lowercase_name, dns::RrType type,
+                                PlainAnswer& out) const {
+  if (found.empty()) return false;
   std::array<std::span<const std::uint8_t>, kMaxPlainAnswer> matching;
   std::size_t count = 0;
-  for (auto record : name) {
+  for (auto record : found) {
     if (record.type() != type) continue;
     if (count == kMaxPlainAnswer) return false;
     matching[count++] = record.wire;

@@ -86,6 +86,14 @@ class LocalRecords {
   // `lowercase_wire`: an uncompressed wire-form name already lower-cased (ASCII A-Z only), as
   // the hit path has it on its stack. Never allocates.
   LocalName find(std::span<const std::uint8_t> lowercase_wire) const;
+  // The same lookup in two steps, so that a batch of lookups overlaps its cache misses:
+  // locate() hashes the name and asks the CPU to fetch its table slot, find() reads it.
+  struct Location {
+    std::uint32_t tag = 0;
+    std::size_t slot = 0;
+  };
+  Location locate(std::span<const std::uint8_t> lowercase_wire) const;
+  LocalName find(std::span<const std::uint8_t> lowercase_wire, Location location) const;
   // Any letter case.
   LocalName find(const dns::DnsName& name) const;
   // The records of `name` as values, owner `name` as given (the general path; allocates).

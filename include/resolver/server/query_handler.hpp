@@ -71,6 +71,9 @@ class QueryHandler {
   bool answer_plain(const records::LocalRecords& local,
                     std::span<const std::uint8_t> lowercase_name, dns::RrType type,
                     PlainAnswer& out) const;
+  // The same, for a name already looked up (`found` is empty when it is not local).
+  bool answer_plain(const records::LocalName& found, std::span<const std::uint8_t> lowercase_name,
+                    dns::RrType type, PlainAnswer& out) const;
 
   void replace_records(std::shared_ptr<const records::LocalRecords> local);
   std::shared_ptr<const records::LocalRecords> records() const;

@@ -68,9 +68,14 @@ class UdpServer {
   void wait_readable();
   void drain();
   void flush();
-  void serve(std::span<const std::uint8_t> datagram, const Endpoint& client);
+  // A datagram of the batch read as a plain query, its local name's table slot already
+  // requested from memory (see LocalRecords::locate).
+  struct PlainCandidate;
+
+  void serve(std::span<const std::uint8_t> datagram, const Endpoint& client,
+             const PlainCandidate* plain);
   // The hit path; false when the general path must answer.
-  bool answer_plain(std::span<const std::uint8_t> datagram, const Endpoint& client);
+  bool answer_plain(const PlainCandidate& plain, const Endpoint& client);
   const records::LocalRecords& local_records();
   // Where the next reply should be written: the next free slot of the batch being sent.
   std::span<std::uint8_t> reply_buffer();

@@ -385,3 +385,48 @@ TEST_CASE("the builder refuses a malformed wire name and oversized RDATA", "[rec
                   std::length_error);
   CHECK(builder.added() == 0);
 }
+
+TEST_CASE("locate then find gives what find gives, for present and absent names", "[records]") {
+  constexpr std::size_t kNames = 5000;
+  LocalRecordsBuilder builder;
+  for (std::size_t i = 0; i < kNames; ++i) {
+    auto address = resolver::dns::parse_address(bench_address(i));
+    builder.add(wire_of(bench_name(i)), RrType::A, 60, address->rdata);
+  }
+  auto local = std::move(builder).build();
+  // Locations first, lookups after, as the server does for a batch.
+  std::vector<Bytes> keys;
+  std::vector<LocalRecords::Location> locations;
+  for (std::size_t i = 0; i < kNames + 100; ++i) {
+    keys.push_back(wire_of(bench_name(i)));  // bench names are lower case already
+    locations.push_back(local.locate(span_of(keys.back())));
+  }
+  std::size_t agree = 0;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto two_step = local.find(span_of(keys[i]), locations[i]);
+    auto one_step = local.find(span_of(keys[i]));
+    if (two_step.size() == one_step.size() && addresses(two_step) == addresses(one_step) &&
+        two_step.empty() == (i >= kNames)) {
+      ++agree;
+    }
+  }
+  CHECK(agree == keys.size());
+}
+
+TEST_CASE("a location from another, larger record set stays inside this one's table", "[records]") {
+  auto small = local_of({address_record("a.example", "192.0.2.1")});
+  LocalRecordsBuilder builder;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    auto address = resolver::dns::parse_address(bench_address(i));
+    builder.add(wire_of(bench_name(i)), RrType::A, 60, address->rdata);
+  }
+  auto many = std::move(builder).build();
+  auto key = wire_of(bench_name(999));
+  auto location = many.locate(span_of(key));
+  // The small set's table is shorter than the slot: it must not read past it.
+  CHECK(small.find(span_of(key), location).empty());
+  CHECK(addresses(many.find(span_of(key), location)) ==
+        std::vector<std::string>{bench_address(999)});
+  CHECK(many.find(span_of(key), LocalRecords::Location{})
+            .empty());  // a default location finds nothing
+}
