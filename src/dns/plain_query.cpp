@@ -17,6 +17,8 @@ void put_u16(std::uint8_t* at, std::size_t value) {
   at[1] = static_cast<std::uint8_t>(value);
 }
 
+constexpr std::size_t kOptSize = 11;  // our OPT: root owner, type, class, TTL, empty RDATA
+
 // Header bits (RFC 1035 4.1.1), in the third and fourth bytes.
 constexpr std::uint8_t kQr = 0x80, kOpcodeMask = 0x78, kAa = 0x04, kRd = 0x01;
 constexpr std::uint8_t kRa = 0x80, kCd = 0x10;
@@ -72,17 +74,22 @@ std::span<const std::uint8_t> PlainQuery::lowercase_name(
   return {buffer.data(), name.size()};
 }
 
+std::size_t PlainQuery::answer_room() const {
+  std::size_t limit = kClassicUdpSize;
+  if (edns_udp_size) {
+    limit = std::clamp<std::size_t>(*edns_udp_size, kClassicUdpSize, kEdnsUdpSize);
+  }
+  std::size_t fixed = head.size() + (edns_udp_size ? kOptSize : 0);
+  return limit > fixed ? limit - fixed : 0;
+}
+
 std::size_t write_plain_answer(const PlainQuery& query,
                                std::span<const std::span<const std::uint8_t>> records,
                                ResponseFlags flags, std::span<std::uint8_t> out) {
-  std::size_t limit = kClassicUdpSize;
-  if (query.edns_udp_size) {
-    limit = std::clamp<std::size_t>(*query.edns_udp_size, kClassicUdpSize, kEdnsUdpSize);
-  }
-  constexpr std::size_t kOptSize = 11;
-  std::size_t size = query.head.size() + (query.edns_udp_size ? kOptSize : 0);
+  std::size_t fixed = query.head.size() + (query.edns_udp_size ? kOptSize : 0);
+  std::size_t size = fixed;
   for (auto record : records) size += record.size();
-  if (size > std::min(limit, out.size())) return 0;
+  if (size - fixed > query.answer_room() || size > out.size()) return 0;
 
   std::uint8_t* at = out.data();
   std::memcpy(at, query.head.data(), query.head.size());

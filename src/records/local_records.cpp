@@ -41,7 +41,7 @@ LocalRecords::LocalRecords(std::span<const dns::ResourceRecord> records) {
 LocalName LocalRecords::find(std::span<const std::uint8_t> lowercase_wire) const {
   if (table_.empty() || lowercase_wire.empty()) return {};
   std::uint32_t tag = tag_of(lowercase_wire);
-  return find(lowercase_wire, Location{tag, home_slot(tag, table_.size())});
+  return find(lowercase_wire, Location{tag, home_slot(tag, table_.size()), table_.size()});
 }
 
 LocalRecords::Location LocalRecords::locate(std::span<const std::uint8_t> lowercase_wire) const {
@@ -49,7 +49,7 @@ LocalRecords::Location LocalRecords::locate(std::span<const std::uint8_t> lowerc
   std::uint32_t tag = tag_of(lowercase_wire);
   std::size_t slot = home_slot(tag, table_.size());
   __builtin_prefetch(&table_[slot]);
-  return {tag, slot};
+  return {tag, slot, table_.size()};
 }
 
 LocalName LocalRecords::find(std::span<const std::uint8_t> lowercase_wire,
@@ -57,7 +57,8 @@ LocalName LocalRecords::find(std::span<const std::uint8_t> lowercase_wire,
   // A default Location (tag 0) matches no slot: every used slot's tag has its low bit set.
   if (table_.empty() || location.tag == 0) return {};
   std::size_t slots = table_.size();
-  if (location.slot >= slots) location.slot = home_slot(location.tag, slots);  // another set's
+  // Located in another set's table: start where this table would.
+  if (location.slots != slots) location.slot = home_slot(location.tag, slots);
   // The table is never full, so a free slot ends every miss.
   for (std::size_t i = location.slot;; i = next_slot(i, slots)) {
     std::uint64_t slot = table_[i];

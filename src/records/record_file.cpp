@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 #include "resolver/dns/address.hpp"
@@ -128,8 +129,10 @@ void parse_into(std::string_view text, std::string_view file_name, LocalRecordsB
   // Sized for every line holding a record, so no buffer is grown and copied. A record line takes
   // at least 7 bytes ("a,::,0" and its newline): a file of blank lines must not size the
   // structure for millions of names.
+  // Capped, since comment lines count too: beyond the cap the table grows as names come.
+  constexpr std::size_t kMaxHint = std::size_t{1} << 22;
   std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-  builder.reserve(std::min(lines, text.size() / 7 + 1), text.size());
+  builder.reserve(std::min({lines, text.size() / 7 + 1, kMaxHint}), text.size());
   ParsedLine parsed;
   Diagnostic diagnostic;
   std::size_t line_number = 0;
@@ -172,6 +175,10 @@ LoadedRecords load_with(const std::string& file_name, Parse parse) {
   } catch (const std::length_error& too_large) {
     result.records.reset();
     result.diagnostics.push_back({file_name, 0, 0, too_large.what()});
+  } catch (const std::bad_alloc&) {
+    // On a reload the records in service stay: running out of memory must not end the server.
+    result.records.reset();
+    result.diagnostics.push_back({file_name, 0, 0, "not enough memory to load the records"});
   }
   return result;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <string>
 
 namespace resolver::server {
@@ -38,18 +39,20 @@ std::uint32_t QueryHandler::next_rotation(std::string_view key, dns::RrType type
 bool QueryHandler::answer_plain(const records::LocalRecords& local,
                                 std::span<const std::uint8_t> lowercase_name, dns::RrType type,
                                 PlainAnswer& out) const {
-  return answer_plain(local.find(lowercase_name), lowercase_name, type, out);
+  return answer_plain(local.find(lowercase_name), lowercase_name, type,
+                      std::numeric_limits<std::size_t>::max(), out);
 }
 
 bool QueryHandler::answer_plain(const records::LocalName& found,
                                 std::span<const std::uint8_t> lowercase_name, dns::RrType type,
-                                PlainAnswer& out) const {
+                                std::size_t room, PlainAnswer& out) const {
   if (found.empty()) return false;
   std::array<std::span<const std::uint8_t>, kMaxPlainAnswer> matching;
   std::size_t count = 0;
   for (auto record : found) {
     if (record.type() != type) continue;
-    if (count == kMaxPlainAnswer) return false;
+    if (count == kMaxPlainAnswer || record.wire.size() > room) return false;
+    room -= record.wire.size();
     matching[count++] = record.wire;
   }
   if (count == 0) return false;

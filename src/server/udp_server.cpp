@@ -103,12 +103,14 @@ void UdpServer::drain() {
         ::recvmmsg(socket_.native_handle(), batch_->received.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (received < 0) {
       int error = errno;
-      if (error == EINTR) continue;
-      if (error != EAGAIN && error != EWOULDBLOCK) {
-        spdlog::warn("receiving queries: {}", std::strerror(error));
+      if (error == EAGAIN || error == EWOULDBLOCK) {
+        wait_readable();
+        return;
       }
-      wait_readable();
-      return;
+      // Only an empty socket may end the drain: after anything else (a pending error, a
+      // failed allocation) queued datagrams would wait for an edge that may never come.
+      if (error != EINTR) spdlog::warn("receiving queries: {}", std::strerror(error));
+      continue;
     }
     auto count = static_cast<std::size_t>(received);
     // First pass: find the plain queries and start fetching their table slots, so that the
@@ -132,11 +134,9 @@ void UdpServer::drain() {
       if (header.msg_namelen > client.capacity()) continue;
       std::memcpy(client.data(), header.msg_name, header.msg_namelen);
       client.resize(header.msg_namelen);
-      if ((header.msg_flags & MSG_TRUNC) != 0) {
-        spdlog::debug("dropped a datagram of more than {} bytes from {}", kDatagramSlot,
-                      describe(client));
-        continue;
-      }
+      // A datagram longer than its slot is served by its first kDatagramSlot bytes: no query
+      // is that long, so what it gets is FORMERR (DNS whose records run past the cut, or a
+      // text line too long to be a name), as the whole datagram would have.
       serve({batch_->datagrams[i].data(), batch_->received[i].msg_len}, client, &batch_->plain[i]);
     }
     in_batch_ = false;
@@ -158,16 +158,34 @@ void UdpServer::flush() {
     int count = ::sendmmsg(socket_.native_handle(), batch_->replies.data() + sent,
                            static_cast<unsigned>(batch_->reply_count - sent), MSG_DONTWAIT);
     if (count < 0) {
-      if (errno == EINTR) continue;
-      // Loopback or the NIC queue is full: this reply is lost like any UDP datagram, the
-      // client retries. Skip it and send the rest.
-      spdlog::debug("could not send a reply: {}", std::strerror(errno));
+      int error = errno;
+      if (error == EINTR) continue;
+      if (error == EAGAIN || error == EWOULDBLOCK) {
+        // The send buffer is full (a burst on a slow interface): send the rest one by one,
+        // waiting for room as a reply outside a batch does, rather than losing them.
+        for (; sent < batch_->reply_count; ++sent) send_slot_now(sent);
+        break;
+      }
+      // Lost like any UDP datagram (the client retries); the others still go.
+      spdlog::debug("could not send a reply: {}", std::strerror(error));
       ++sent;
       continue;
     }
     sent += static_cast<std::size_t>(count);
   }
   batch_->reply_count = 0;
+}
+
+void UdpServer::send_slot_now(std::size_t slot) {
+  const auto& header = batch_->replies[slot].msg_hdr;
+  Endpoint client;
+  std::memcpy(client.data(), header.msg_name, header.msg_namelen);
+  client.resize(header.msg_namelen);
+  boost::system::error_code error;
+  socket_.send_to(
+      boost::asio::buffer(batch_->reply_bytes[slot].data(), batch_->reply_iov[slot].iov_len),
+      client, 0, error);
+  if (error) spdlog::debug("could not send a reply to {}: {}", describe(client), error.message());
 }
 
 std::span<std::uint8_t> UdpServer::reply_buffer() {
@@ -195,7 +213,10 @@ bool UdpServer::answer_plain(const PlainCandidate& plain, const Endpoint& client
   if (parents_ != nullptr && parents_->is_probe_name(plain.name)) return false;
   QueryHandler::PlainAnswer answer;
   auto found = plain.local->find(plain.name, plain.location);
-  if (!handler_.answer_plain(found, plain.name, plain.query->type, answer)) return false;
+  if (!handler_.answer_plain(found, plain.name, plain.query->type, plain.query->answer_room(),
+                             answer)) {
+    return false;
+  }
   auto buffer = reply_buffer();
   std::size_t size = dns::write_plain_answer(*plain.query, answer.view(),
                                              dns::ResponseFlags{forwarder_ != nullptr}, buffer);

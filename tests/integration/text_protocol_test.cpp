@@ -27,8 +27,8 @@ TEST_CASE("a text query gets one name-address-ttl line per record", "[text]") {
 
 TEST_CASE("text queries tolerate a trailing newline or CRLF and ignore letter case", "[text]") {
   ResolverServer server(write_temp_file("text-case.txt", kRecords), std::nullopt);
-  for (const std::string query : {"Multi.Example.ORG", "multi.example.org\n", "multi.example.org\r\n",
-                            "multi.example.org.\n"}) {
+  for (const std::string query : {"Multi.Example.ORG", "multi.example.org\n",
+                                  "multi.example.org\r\n", "multi.example.org.\n"}) {
     INFO(query);
     auto reply = text_query(server.port(), query);
     REQUIRE(reply);
@@ -39,8 +39,9 @@ TEST_CASE("text queries tolerate a trailing newline or CRLF and ignore letter ca
 TEST_CASE("input that is not a name gets FORMERR and is never echoed back", "[text]") {
   ResolverServer server(write_temp_file("text-formerr.txt", kRecords), std::nullopt);
   for (const std::string& query :
-       std::vector<std::string>{"evil,payload", "with space.example", "a..b", "\n",
-                                "\xff\xfe\xfd", std::string(300, 'a'), "<script>"}) {
+       std::vector<std::string>{"evil,payload", "with space.example", "a..b", "\n", "\xff\xfe\xfd",
+                                std::string(300, 'a'), "<script>",
+                                std::string(5000, 'a')}) {  // longer than a batch slot too
     INFO(query);
     CHECK(text_query(server.port(), query) == ",FORMERR,0");
   }

@@ -28,6 +28,10 @@ struct PlainQuery {
   RrType type = RrType::A;
   std::optional<std::uint16_t> edns_udp_size;  // when the query had an OPT record
 
+  // How many bytes of answer records a reply to it can carry: the client's UDP size, less the
+  // header, the question and our OPT.
+  std::size_t answer_room() const;
+
   // The question's name lower-cased (ASCII) into `buffer`: the lookup key of local records.
   std::span<const std::uint8_t> lowercase_name(
       std::array<std::uint8_t, DnsName::kMaxWireLength>& buffer) const;

@@ -91,6 +91,7 @@ class LocalRecords {
   struct Location {
     std::uint32_t tag = 0;
     std::size_t slot = 0;
+    std::size_t slots = 0;  // the size of the table it was located in
   };
   Location locate(std::span<const std::uint8_t> lowercase_wire) const;
   LocalName find(std::span<const std::uint8_t> lowercase_wire, Location location) const;

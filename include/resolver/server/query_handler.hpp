@@ -71,9 +71,11 @@ class QueryHandler {
   bool answer_plain(const records::LocalRecords& local,
                     std::span<const std::uint8_t> lowercase_name, dns::RrType type,
                     PlainAnswer& out) const;
-  // The same, for a name already looked up (`found` is empty when it is not local).
+  // The same, for a name already looked up (`found` is empty when it is not local), and false
+  // too when the records take more than `room` bytes (the general path truncates): the
+  // rotation moves only for an answer that is sent.
   bool answer_plain(const records::LocalName& found, std::span<const std::uint8_t> lowercase_name,
-                    dns::RrType type, PlainAnswer& out) const;
+                    dns::RrType type, std::size_t room, PlainAnswer& out) const;
 
   void replace_records(std::shared_ptr<const records::LocalRecords> local);
   std::shared_ptr<const records::LocalRecords> records() const;

@@ -59,7 +59,7 @@ class UdpServer {
 
   static constexpr std::size_t kBatch = 64;
   static constexpr std::size_t kBatchesPerTurn = 8;
-  // Larger datagrams are dropped: no query we answer comes near it.
+  // Only a datagram's first kDatagramSlot bytes are read: no query we answer comes near it.
   static constexpr std::size_t kDatagramSlot = 4096;
   static constexpr std::size_t kReplySlot = 2048;  // every DNS reply: at most 1232 bytes
 
@@ -68,6 +68,7 @@ class UdpServer {
   void wait_readable();
   void drain();
   void flush();
+  void send_slot_now(std::size_t slot);  // one reply of the batch, waiting for room
   // A datagram of the batch read as a plain query, its local name's table slot already
   // requested from memory (see LocalRecords::locate).
   struct PlainCandidate;

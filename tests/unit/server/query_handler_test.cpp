@@ -741,3 +741,25 @@ TEST_CASE("records_version moves with every replacement of the records", "[handl
   f.handler.replace_records(zone({}));
   CHECK(f.handler.records_version() != after);
 }
+
+TEST_CASE("the hit path leaves an answer too big for the client to resolve, rotation untouched",
+          "[handler][plain]") {
+  Fixture f;
+  f.handler.replace_records(zone({address_record("rr.local.test", "192.0.2.1", 60),
+                                  address_record("rr.local.test", "192.0.2.2", 60),
+                                  address_record("rr.local.test", "192.0.2.3", 60)}));
+  auto local = f.handler.records();
+  auto name = lowercase_wire("rr.local.test");
+  QueryHandler::PlainAnswer first;
+  REQUIRE(f.handler.answer_plain(local->find(name), name, RrType::A, 48, first));  // 3 x 16
+  // 47 bytes hold two of the three records: no answer, and the rotation must not move, so
+  // the next answer starts where an untouched rotation would.
+  QueryHandler::PlainAnswer refused;
+  CHECK_FALSE(f.handler.answer_plain(local->find(name), name, RrType::A, 47, refused));
+  QueryHandler::PlainAnswer second;
+  REQUIRE(f.handler.answer_plain(local->find(name), name, RrType::A, 48, second));
+  auto got_first = plain_addresses(first);
+  auto got_second = plain_addresses(second);
+  auto start = std::find(kThree.begin(), kThree.end(), got_first[0]) - kThree.begin();
+  CHECK(got_second[0] == kThree[static_cast<std::size_t>(start + 1) % 3]);
+}
