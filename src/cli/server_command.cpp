@@ -99,11 +99,15 @@ std::string describe(const asio::ip::udp::endpoint& endpoint) {
   return address + ":" + std::to_string(endpoint.port());
 }
 
-// "41.2 MB, 53 bytes per name": what the records hold, so the cost of a file is visible.
+// "52.9 MB, 53 bytes per name" (kB below a megabyte): what the records hold, so the cost of a
+// file is visible.
 std::string describe_memory(const records::LocalRecords& local) {
   auto bytes = local.memory_bytes();
-  return fmt::format("{:.1f} MB, {} bytes per name", static_cast<double>(bytes) / 1e6,
-                     local.name_count() == 0 ? 0 : bytes / local.name_count());
+  auto per_name = local.name_count() == 0 ? 0 : bytes / local.name_count();
+  if (bytes < 1000000) {
+    return fmt::format("{:.1f} kB, {} bytes per name", static_cast<double>(bytes) / 1e3, per_name);
+  }
+  return fmt::format("{:.1f} MB, {} bytes per name", static_cast<double>(bytes) / 1e6, per_name);
 }
 
 // Loads the record file for a reload; on any problem the data in service stays.
