@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <limits>
 #include <string>
 
 namespace resolver::server {
@@ -34,13 +33,6 @@ void QueryHandler::rotate(const dns::Question& question, dns::Answer& answer) co
 std::uint32_t QueryHandler::next_rotation(std::string_view key, dns::RrType type) const {
   auto slot = (std::hash<std::string_view>{}(key) ^ dns::to_underlying(type)) % kRotationSlots;
   return rotation_[slot].fetch_add(1, std::memory_order_relaxed);
-}
-
-bool QueryHandler::answer_plain(const records::LocalRecords& local,
-                                std::span<const std::uint8_t> lowercase_name, dns::RrType type,
-                                PlainAnswer& out) const {
-  return answer_plain(local.find(lowercase_name), lowercase_name, type,
-                      std::numeric_limits<std::size_t>::max(), out);
 }
 
 bool QueryHandler::answer_plain(const records::LocalName& found,

@@ -68,11 +68,8 @@ class QueryHandler {
     std::size_t count = 0;
     std::span<const std::span<const std::uint8_t>> view() const { return {records.data(), count}; }
   };
-  bool answer_plain(const records::LocalRecords& local,
-                    std::span<const std::uint8_t> lowercase_name, dns::RrType type,
-                    PlainAnswer& out) const;
-  // The same, for a name already looked up (`found` is empty when it is not local), and false
-  // too when the records take more than `room` bytes (the general path truncates): the
+  // `found` is the name's lookup in the worker's records (empty when the name is not local);
+  // false too when the records take more than `room` bytes (the general path truncates): the
   // rotation moves only for an answer that is sent.
   bool answer_plain(const records::LocalName& found, std::span<const std::uint8_t> lowercase_name,
                     dns::RrType type, std::size_t room, PlainAnswer& out) const;

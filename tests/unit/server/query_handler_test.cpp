@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <limits>
 #include <memory>
 #include <set>
 #include <string>
@@ -671,6 +672,8 @@ std::vector<std::string> plain_addresses(const QueryHandler::PlainAnswer& answer
   return texts;
 }
 
+constexpr std::size_t kNoLimit = std::numeric_limits<std::size_t>::max();
+
 std::vector<std::uint8_t> lowercase_wire(std::string_view name) {
   auto key = DnsName::from_text(name).key();
   return {key.begin(), key.end()};
@@ -696,7 +699,7 @@ TEST_CASE(
     std::vector<std::string> got;
     if (i % 2 == 0) {
       QueryHandler::PlainAnswer answer;
-      REQUIRE(f.handler.answer_plain(*local, name, RrType::A, answer));
+      REQUIRE(f.handler.answer_plain(local->find(name), name, RrType::A, kNoLimit, answer));
       got = plain_addresses(answer);
     } else {
       REQUIRE(f.resolve(question("rr.local.test"), true, at(0)) == Resolution::Answered);
@@ -710,7 +713,7 @@ TEST_CASE(
   }
   for (std::size_t i = 1; i < firsts.size(); ++i) CHECK(firsts[i] != firsts[i - 1]);
   QueryHandler::PlainAnswer v6;
-  REQUIRE(f.handler.answer_plain(*local, name, RrType::AAAA, v6));
+  REQUIRE(f.handler.answer_plain(local->find(name), name, RrType::AAAA, kNoLimit, v6));
   CHECK(plain_addresses(v6) == std::vector<std::string>{"2001:db8::1"});
 }
 
@@ -723,13 +726,15 @@ TEST_CASE("the hit path leaves non-local names, NODATA and very long answers to 
   }
   f.handler.replace_records(zone(records));
   auto local = f.handler.records();
-  QueryHandler::PlainAnswer answer;
-  CHECK_FALSE(
-      f.handler.answer_plain(*local, lowercase_wire("nosuch.local.test"), RrType::A, answer));
-  CHECK_FALSE(
-      f.handler.answer_plain(*local, lowercase_wire("v4only.local.test"), RrType::AAAA, answer));
-  CHECK_FALSE(f.handler.answer_plain(*local, lowercase_wire("many.local.test"), RrType::A, answer));
-  CHECK(f.handler.answer_plain(*local, lowercase_wire("v4only.local.test"), RrType::A, answer));
+  auto plain = [&](std::string_view name, RrType type) {
+    auto key = lowercase_wire(name);
+    QueryHandler::PlainAnswer answer;
+    return f.handler.answer_plain(local->find(key), key, type, kNoLimit, answer);
+  };
+  CHECK_FALSE(plain("nosuch.local.test", RrType::A));
+  CHECK_FALSE(plain("v4only.local.test", RrType::AAAA));
+  CHECK_FALSE(plain("many.local.test", RrType::A));
+  CHECK(plain("v4only.local.test", RrType::A));
 }
 
 TEST_CASE("records_version moves with every replacement of the records", "[handler][plain]") {
