@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "resolver/cli/commands.hpp"
+#include "resolver/net/endpoint.hpp"
 #include "resolver/records/record_file.hpp"
 #include "resolver/server/cache_persistence.hpp"
 #include "resolver/server/server.hpp"
@@ -91,12 +92,6 @@ std::string drop_privileges(const std::string& user) {
   }
   if (setuid(0) == 0) return "root privileges could be regained";
   return "";
-}
-
-std::string describe(const asio::ip::udp::endpoint& endpoint) {
-  auto address = endpoint.address().to_string();
-  if (endpoint.address().is_v6()) address = "[" + address + "]";
-  return address + ":" + std::to_string(endpoint.port());
 }
 
 // "52.9 MB, 53 bytes per name" (kB below a megabyte): what the records hold, so the cost of a
@@ -262,7 +257,7 @@ int run_server(const ServerOptions& options) {
     server = std::make_unique<server::Server>(settings, local);
   } catch (const boost::system::system_error& bind_error) {
     if (!options.listen.empty()) {
-      spdlog::error("cannot listen on {}: {}", describe(settings.listen),
+      spdlog::error("cannot listen on {}: {}", net::endpoint_text(settings.listen),
                     bind_error.code().message());
       return kExitError;
     }
@@ -271,7 +266,7 @@ int run_server(const ServerOptions& options) {
     try {
       server = std::make_unique<server::Server>(settings, local);
     } catch (const boost::system::system_error& v4_error) {
-      spdlog::error("cannot listen on {}: {}", describe(settings.listen),
+      spdlog::error("cannot listen on {}: {}", net::endpoint_text(settings.listen),
                     v4_error.code().message());
       return kExitError;
     }
@@ -294,11 +289,10 @@ int run_server(const ServerOptions& options) {
       spdlog::error("{}: ignored: {}", options.cache_file, cache_error);
     }
   }
-  spdlog::info("listening on {}", describe(server->local_endpoint()));
+  spdlog::info("listening on {}", net::endpoint_text(server->local_endpoint()));
   std::string parents;
   for (const auto& parent : settings.parents) {
-    parents += (parents.empty() ? "" : ", ") + parent.address().to_string() + ":" +
-               std::to_string(parent.port());
+    parents += (parents.empty() ? "" : ", ") + net::endpoint_text(parent);
   }
   spdlog::info("{} records for {} names from {} ({}); {}; {} thread(s)", local->record_count(),
                local->name_count(), options.records, describe_memory(*local),

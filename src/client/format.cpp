@@ -43,12 +43,6 @@ std::optional<OutputFormat> parse_output_format(std::string_view text) {
   return std::nullopt;
 }
 
-std::string endpoint_text(const boost::asio::ip::udp::endpoint& endpoint) {
-  const auto& address = endpoint.address();
-  if (address.is_v6()) return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
-  return fmt::format("{}:{}", address.to_string(), endpoint.port());
-}
-
 void append_ip_lines(std::string& out, const BatchItem& item, bool failure_line) {
   if (item.result.status == LookupStatus::Answered) {
     for (const auto& record : item.result.records)

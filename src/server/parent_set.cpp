@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "resolver/dns/random_id.hpp"
+#include "resolver/net/endpoint.hpp"
 
 namespace resolver::server {
 namespace {
@@ -33,10 +34,7 @@ const boost::asio::ip::udp::endpoint& ParentSet::endpoint(std::size_t index) con
 }
 
 std::string ParentSet::describe(std::size_t index) const {
-  const auto& endpoint = parents_[index]->endpoint;
-  auto address = endpoint.address().to_string();
-  if (endpoint.address().is_v6()) address = "[" + address + "]";
-  return address + ":" + std::to_string(endpoint.port());
+  return net::endpoint_text(parents_[index]->endpoint);
 }
 
 std::vector<std::size_t> ParentSet::ranked(Clock::time_point now) const {

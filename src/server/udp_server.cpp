@@ -12,16 +12,13 @@
 
 #include "resolver/dns/plain_query.hpp"
 #include "resolver/dns/response_builder.hpp"
+#include "resolver/net/endpoint.hpp"
 #include "resolver/text/text_protocol.hpp"
 
 namespace resolver::server {
 namespace {
 
-std::string describe(const boost::asio::ip::udp::endpoint& endpoint) {
-  auto address = endpoint.address().to_string();
-  if (endpoint.address().is_v6()) address = "[" + address + "]";
-  return address + ":" + std::to_string(endpoint.port());
-}
+using net::endpoint_text;
 
 }  // namespace
 
@@ -185,7 +182,7 @@ void UdpServer::send_slot_now(std::size_t slot) {
   socket_.send_to(
       boost::asio::buffer(batch_->reply_bytes[slot].data(), batch_->reply_iov[slot].iov_len),
       client, 0, error);
-  if (error) spdlog::debug("could not send a reply to {}: {}", describe(client), error.message());
+  if (error) spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), error.message());
 }
 
 std::span<std::uint8_t> UdpServer::reply_buffer() {
@@ -239,7 +236,7 @@ void UdpServer::serve(std::span<const std::uint8_t> datagram, const Endpoint& cl
       serve_dns(datagram, client);
     }
   } catch (const std::exception& error) {
-    spdlog::error("dropped a datagram of {} bytes from {}: {}", datagram.size(), describe(client),
+    spdlog::error("dropped a datagram of {} bytes from {}: {}", datagram.size(), endpoint_text(client),
                   error.what());
   }
 }
@@ -266,7 +263,7 @@ bool UdpServer::is_own_probe(const dns::DnsName& name, const Endpoint& client) {
     spdlog::error(
         "FORWARDING LOOP: our loop probe came back from {} via parent {}: that parent forwards "
         "our queries back to us. No longer forwarding to it; fix the hierarchy's configuration.",
-        describe(client), parents_->describe(*parent));
+        endpoint_text(client), parents_->describe(*parent));
   }
   return true;
 }
@@ -277,7 +274,7 @@ void UdpServer::serve_dns(std::span<const std::uint8_t> datagram, const Endpoint
   dns::ResponseFlags flags{forwarder_ != nullptr};
   if (parse.action == dns::QueryParse::Action::Reject) {
     if (log_queries_) {
-      spdlog::info("{} dns rejected: {}", describe(client), dns::rcode_name(parse.rcode));
+      spdlog::info("{} dns rejected: {}", endpoint_text(client), dns::rcode_name(parse.rcode));
     }
     auto buffer = reply_buffer();
     send(buffer.first(dns::build_error_response(parse, flags, buffer)), client);
@@ -303,7 +300,7 @@ void UdpServer::serve_dns(std::span<const std::uint8_t> datagram, const Endpoint
 void UdpServer::reply_dns(const dns::Query& query, const dns::Answer& answer,
                           const Endpoint& client) {
   if (log_queries_) {
-    spdlog::info("{} dns {} {} -> {} ({} records)", describe(client), query.question.name.to_text(),
+    spdlog::info("{} dns {} {} -> {} ({} records)", endpoint_text(client), query.question.name.to_text(),
                  dns::type_name(query.question.type), dns::rcode_name(answer.rcode),
                  answer.answers.size());
   }
@@ -315,7 +312,7 @@ void UdpServer::reply_dns(const dns::Query& query, const dns::Answer& answer,
 void UdpServer::serve_text(std::span<const std::uint8_t> datagram, const Endpoint& client) {
   auto name = text::parse_text_query(datagram);
   if (!name) {
-    if (log_queries_) spdlog::info("{} text query is not a valid name", describe(client));
+    if (log_queries_) spdlog::info("{} text query is not a valid name", endpoint_text(client));
     std::string_view reply = text::kFormErrReply;
     send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}, client);
     return;
@@ -340,7 +337,7 @@ void UdpServer::serve_text(std::span<const std::uint8_t> datagram, const Endpoin
     auto merged = text::merge_address_answers(*pending->a, *pending->aaaa);
     std::string reply = text::format_text_reply(pending->name, merged);
     if (log_queries_) {
-      spdlog::info("{} text {} -> {}", describe(pending->client), pending->name.to_text(), reply);
+      spdlog::info("{} text {} -> {}", endpoint_text(pending->client), pending->name.to_text(), reply);
     }
     send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}, pending->client);
   };
@@ -369,7 +366,7 @@ void UdpServer::send(std::span<const std::uint8_t> reply, const Endpoint& client
   }
   boost::system::error_code error;
   socket_.send_to(boost::asio::buffer(reply.data(), reply.size()), client, 0, error);
-  if (error) spdlog::debug("could not send a reply to {}: {}", describe(client), error.message());
+  if (error) spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), error.message());
 }
 
 }  // namespace resolver::server

@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "resolver/client/batch.hpp"
+#include "resolver/net/endpoint.hpp"
 
 namespace resolver::client {
 
@@ -33,7 +34,7 @@ struct FormatContext {
 };
 
 // "192.0.2.1:53", "[2001:db8::1]:53".
-std::string endpoint_text(const boost::asio::ip::udp::endpoint& endpoint);
+using net::endpoint_text;
 
 // `failure_line`: whether a name without an address gets its `NAME: WHY` line (interactive
 // mode leaves it out: the terminal already shows the stderr message).
