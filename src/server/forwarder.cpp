@@ -5,8 +5,8 @@
 namespace resolver::server {
 
 Forwarder::Forwarder(boost::asio::io_context& io, const QueryHandler& handler, Upstream& upstream,
-                     ForwarderLimits limits)
-    : io_(io), handler_(handler), upstream_(upstream), limits_(limits) {}
+                     InFlight& in_flight, ForwarderLimits limits)
+    : io_(io), handler_(handler), upstream_(upstream), in_flight_(in_flight), limits_(limits) {}
 
 void Forwarder::refuse(const dns::Question& question, const Reply& reply) const {
   auto stale = handler_.stale_answer(question, cache::Clock::now());
@@ -15,47 +15,50 @@ void Forwarder::refuse(const dns::Question& question, const Reply& reply) const 
 
 void Forwarder::forward(const dns::Question& question, Reply reply) {
   std::string key = cache::question_key(question);
-  auto existing = pending_.find(key);
-  if (existing != pending_.end()) {
-    if (existing->second.waiters.size() >= limits_.max_waiters) {
+  // The reply is kept for refuse(): join() consumes the waiter only when it takes it.
+  InFlight::Waiter waiter{&io_, reply};
+  bool may_start = started_.size() < limits_.max_in_flight;
+  switch (in_flight_.join(key, std::move(waiter), limits_.max_waiters, may_start)) {
+    case InFlight::Join::Joined:
+      return;
+    case InFlight::Join::Full:
       refuse(question, reply);
       return;
-    }
-    existing->second.waiters.push_back(std::move(reply));
+    case InFlight::Join::Start:
+      break;
+  }
+  // Another worker's query for it may have ended between this client's cache miss and the
+  // join: then the cache has the answer, and asking again would be a second upstream query.
+  dns::Answer cached;
+  if (handler_.resolve(question, true, cache::Clock::now(), cached) != Resolution::Forward) {
+    InFlight::deliver(in_flight_.finish(key), cached, io_);
     return;
   }
-  if (pending_.size() >= limits_.max_in_flight) {
-    refuse(question, reply);
-    return;
-  }
-  auto it = pending_.try_emplace(key).first;
-  it->second.waiters.push_back(std::move(reply));
+  std::unique_ptr<boost::asio::steady_timer> timer;
   if (handler_.stale_answer(question, cache::Clock::now())) {
-    auto timer = std::make_unique<boost::asio::steady_timer>(io_, kStaleAfter);
+    timer = std::make_unique<boost::asio::steady_timer>(io_, kStaleAfter);
     timer->async_wait([this, question, key](const boost::system::error_code& error) {
       if (!error) answer_stale(question, key);
     });
-    it->second.stale_timer = std::move(timer);
   }
+  started_[key] = std::move(timer);
   start(question, key);
 }
 
 void Forwarder::refresh(const dns::Question& question) {
-  if (pending_.size() >= limits_.max_in_flight) return;
+  if (started_.size() >= limits_.max_in_flight) return;
   std::string key = cache::question_key(question);
-  auto [it, first] = pending_.try_emplace(key);
-  if (first) start(question, key);
+  if (!in_flight_.claim(key)) return;
+  started_[key] = nullptr;
+  start(question, key);
 }
 
 void Forwarder::answer_stale(const dns::Question& question, const std::string& key) {
-  auto it = pending_.find(key);
-  if (it == pending_.end()) return;
   auto stale = handler_.stale_answer(question, cache::Clock::now());
   if (!stale) return;
-  // The upstream query stays in flight (and pending_) to refresh the cache.
-  auto waiters = std::move(it->second.waiters);
-  it->second.waiters.clear();
-  for (auto& waiter : waiters) waiter(*stale);
+  // The upstream query stays in flight to refresh the cache; clients that join from now on
+  // wait for it.
+  InFlight::deliver(in_flight_.take_waiters(key), *stale, io_);
 }
 
 void Forwarder::start(const dns::Question& question, const std::string& key) {
@@ -64,10 +67,10 @@ void Forwarder::start(const dns::Question& question, const std::string& key) {
       spdlog::warn("no parent answered {} {}: {}", question.name.to_text(),
                    dns::type_name(question.type), outcome.error);
     }
+    // Cached before the entry goes, so a client arriving in between finds the cache filled.
     auto answer = handler_.complete(question, outcome, cache::Clock::now());
-    auto node = pending_.extract(key);
-    if (node.empty()) return;
-    for (auto& waiter : node.mapped().waiters) waiter(answer);
+    started_.erase(key);  // cancels the stale timer
+    InFlight::deliver(in_flight_.finish(key), answer, io_);
   });
 }
 

@@ -36,14 +36,14 @@ ServerSettings completed(ServerSettings settings) {
 
 struct Server::Worker {
   Worker(const ServerSettings& settings, const QueryHandler& handler, ParentSet& parents,
-         ClientPolicy policy, const udp::endpoint& bind_to)
+         InFlight& in_flight, ClientPolicy policy, const udp::endpoint& bind_to)
       // Only this worker's thread runs the context and touches its sockets and timers (the
       // others only post to it), so the reactor can skip its per-operation locking.
       : io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
     bool has_parent = parents.size() > 0;
     if (has_parent) {
       upstream.emplace(io, parents, settings.upstream);
-      forwarder.emplace(io, handler, *upstream, settings.limits);
+      forwarder.emplace(io, handler, *upstream, in_flight, settings.limits);
     }
     server.emplace(bind_socket(io, bind_to), handler, forwarder ? &*forwarder : nullptr,
                    has_parent ? &parents : nullptr, policy, settings.log_queries);
@@ -65,11 +65,11 @@ Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalReco
   if (settings_.rate_limit > 0) rate_limiter_ = std::make_unique<RateLimiter>(settings_.rate_limit);
   ClientPolicy policy{&settings_.access, rate_limiter_.get()};
   workers_.push_back(
-      std::make_unique<Worker>(settings_, handler_, parents_, policy, settings_.listen));
+      std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy, settings_.listen));
   // With port 0 the first socket got an ephemeral port; the others must share it.
   udp::endpoint bound = workers_.front()->server->local_endpoint();
   for (unsigned i = 1; i < threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, policy, bound));
+    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy, bound));
   }
   if (parents_.size() > 0) {
     probe_timer_ = std::make_unique<boost::asio::steady_timer>(workers_.front()->io);

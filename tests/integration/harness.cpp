@@ -405,6 +405,91 @@ Bytes dns_reply(const Bytes& query, const std::vector<resolver::dns::ResourceRec
   return out;
 }
 
+HoldingParent::HoldingParent() {
+  fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  auto address = loopback(0);
+  bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
+  port_ = ntohs(address.sin_port);
+  thread_ = std::thread([this] {
+    Bytes buffer(65536);
+    while (!stopping_) {
+      pollfd pfd{fd_, POLLIN, 0};
+      if (poll(&pfd, 1, 50) != 1) continue;
+      sockaddr_storage client{};
+      socklen_t client_length = sizeof client;
+      ssize_t n = recvfrom(fd_, buffer.data(), buffer.size(), 0,
+                           reinterpret_cast<sockaddr*>(&client), &client_length);
+      if (n < 0) continue;
+      Bytes query(buffer.begin(), buffer.begin() + n);
+      if (is_loop_probe(query)) continue;
+      auto* bytes = reinterpret_cast<const std::uint8_t*>(&client);
+      std::lock_guard lock(mutex_);
+      held_.push_back({std::move(query), {bytes, bytes + client_length}});
+      ++total_;
+      arrived_.notify_all();
+    }
+  });
+}
+
+HoldingParent::~HoldingParent() {
+  stopping_ = true;
+  thread_.join();
+  close(fd_);
+}
+
+int HoldingParent::queries() const {
+  std::lock_guard lock(mutex_);
+  return total_;
+}
+
+bool HoldingParent::wait_for_queries(int count, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return arrived_.wait_for(lock, timeout, [&] { return total_ >= count; });
+}
+
+void HoldingParent::release(const std::function<Bytes(const Bytes& query)>& respond) {
+  std::vector<Held> held;
+  {
+    std::lock_guard lock(mutex_);
+    held.swap(held_);
+  }
+  for (const auto& entry : held) {
+    auto reply = respond(entry.query);
+    sendto(fd_, reply.data(), reply.size(), 0,
+           reinterpret_cast<const sockaddr*>(entry.client.data()),
+           static_cast<socklen_t>(entry.client.size()));
+  }
+}
+
+UdpClient::UdpClient(std::uint16_t port) {
+  fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  auto address = loopback(port);
+  connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+}
+
+UdpClient::~UdpClient() { close(fd_); }
+
+void UdpClient::send(const Bytes& datagram) { ::send(fd_, datagram.data(), datagram.size(), 0); }
+
+std::optional<Bytes> UdpClient::receive(std::uint16_t id, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  Bytes buffer(65536);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd pfd{fd_, POLLIN, 0};
+    if (left.count() <= 0 || poll(&pfd, 1, static_cast<int>(left.count())) != 1) {
+      return std::nullopt;
+    }
+    ssize_t n = recv(fd_, buffer.data(), buffer.size(), 0);
+    if (n < 12) continue;
+    if (static_cast<std::uint16_t>(buffer[0] << 8 | buffer[1]) != id) continue;
+    return Bytes(buffer.begin(), buffer.begin() + n);
+  }
+}
+
 resolver::dns::ResourceRecord a_record(const std::string& name, const std::string& address,
                                        std::uint32_t ttl) {
   using namespace resolver::dns;

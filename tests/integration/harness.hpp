@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,6 +18,9 @@
 #include "resolver/dns/message.hpp"
 
 namespace harness {
+
+// A socket address as bytes (sockaddr_storage without the socket headers).
+using sockaddr_storage_bytes = std::vector<std::uint8_t>;
 
 using Bytes = std::vector<std::uint8_t>;
 using namespace std::chrono_literals;
@@ -129,6 +133,50 @@ class FakeParent {
 Bytes dns_reply(const Bytes& query, const std::vector<resolver::dns::ResourceRecord>& answers,
                 resolver::dns::Rcode rcode = resolver::dns::Rcode::NoError,
                 const std::vector<resolver::dns::ResourceRecord>& authority = {});
+// A parent that holds every query until the test releases it: what is in flight is then known
+// exactly, with no timing involved. Loop probes are ignored.
+class HoldingParent {
+ public:
+  HoldingParent();
+  ~HoldingParent();
+  std::uint16_t port() const { return port_; }
+  int queries() const;
+  // Waits until at least `count` queries are held.
+  bool wait_for_queries(int count, std::chrono::milliseconds timeout = 10s);
+  // Answers every query held so far with `respond(query)`; later queries are held again.
+  void release(const std::function<Bytes(const Bytes& query)>& respond);
+
+ private:
+  struct Held {
+    Bytes query;
+    sockaddr_storage_bytes client;
+  };
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<Held> held_;
+  int total_ = 0;
+  std::thread thread_;
+};
+
+// One client socket connected to 127.0.0.1:port, for tests that need several exchanges from
+// the same source address and port (the kernel keeps them on one server worker).
+class UdpClient {
+ public:
+  explicit UdpClient(std::uint16_t port);
+  ~UdpClient();
+  UdpClient(const UdpClient&) = delete;
+  UdpClient& operator=(const UdpClient&) = delete;
+  void send(const Bytes& datagram);
+  // The next datagram whose DNS ID is `id` (others are skipped), or nullopt after `timeout`.
+  std::optional<Bytes> receive(std::uint16_t id, std::chrono::milliseconds timeout = 3s);
+
+ private:
+  int fd_ = -1;
+};
+
 resolver::dns::ResourceRecord a_record(const std::string& name, const std::string& address,
                                        std::uint32_t ttl);
 

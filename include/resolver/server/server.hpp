@@ -2,7 +2,7 @@
 //
 // Each worker owns an io_context, a socket bound with SO_REUSEPORT to the same address, its
 // Upstream and Forwarder; the kernel spreads clients across the sockets. The local records,
-// the cache and what is known of the parents are shared. Binding happens in the constructor,
+// the cache, the questions in flight and what is known of the parents are shared. Binding happens in the constructor,
 // so errors surface before `run`. The first worker also probes the parents for forwarding
 // loops: a query for a random name under resolver.invalid that must never come back to us.
 #pragma once
@@ -18,6 +18,7 @@
 #include "resolver/records/local_records.hpp"
 #include "resolver/server/access_list.hpp"
 #include "resolver/server/forwarder.hpp"
+#include "resolver/server/in_flight.hpp"
 #include "resolver/server/query_handler.hpp"
 #include "resolver/server/rate_limiter.hpp"
 #include "resolver/server/upstream.hpp"
@@ -63,6 +64,7 @@ class Server {
   cache::Cache cache_;
   QueryHandler handler_;
   ParentSet parents_;
+  InFlight in_flight_;  // before the workers: their forwarders use it
   std::unique_ptr<RateLimiter> rate_limiter_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Runs on the first worker's io_context, so it must go before the workers do.
