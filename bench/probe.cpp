@@ -43,8 +43,17 @@ using Clock = std::chrono::steady_clock;
 
 std::vector<std::uint8_t> build_query(const std::string& name, std::uint16_t id) {
   std::vector<std::uint8_t> query = {static_cast<std::uint8_t>(id >> 8),
-                                     static_cast<std::uint8_t>(id & 0xFF), 0x01, 0x00, 0, 1, 0,
-                                     0, 0, 0, 0, 0};
+                                     static_cast<std::uint8_t>(id & 0xFF),
+                                     0x01,
+                                     0x00,
+                                     0,
+                                     1,
+                                     0,
+                                     0,
+                                     0,
+                                     0,
+                                     0,
+                                     0};
   std::size_t start = 0;
   while (start < name.size()) {
     std::size_t dot = name.find('.', start);

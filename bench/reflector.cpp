@@ -40,27 +40,27 @@ constexpr std::array<std::uint8_t, 11> kOpt = {0x00, 0x00, 0x29, 0x04, 0xD0, 0x0
 // Rewrites the query in `buffer` (of `size` bytes) into the reply; returns its size, 0 = drop.
 std::size_t reflect(std::uint8_t* buffer, std::size_t size) {
   if (size < kHeader) return 0;
-  if ((buffer[2] & 0x80) != 0) return 0;                // QR set: a response, not a query
-  if (buffer[4] != 0 || buffer[5] != 1) return 0;       // QDCOUNT must be 1
+  if ((buffer[2] & 0x80) != 0) return 0;           // QR set: a response, not a query
+  if (buffer[4] != 0 || buffer[5] != 1) return 0;  // QDCOUNT must be 1
   std::size_t at = kHeader;
-  while (true) {                                        // the question name: plain labels only
+  while (true) {  // the question name: plain labels only
     if (at >= size) return 0;
     std::uint8_t length = buffer[at];
     if (length == 0) break;
     if (length > 63) return 0;
     at += 1 + length;
   }
-  at += 1 + 4;                                          // root label, QTYPE, QCLASS
+  at += 1 + 4;  // root label, QTYPE, QCLASS
   if (at > size) return 0;
   bool has_additional = buffer[10] != 0 || buffer[11] != 0;
   bool edns = has_additional && at + 3 <= size && buffer[at] == 0 && buffer[at + 1] == 0 &&
               buffer[at + 2] == 41;  // the first additional record is an OPT (type 41)
   if (at + kAnswer.size() + kOpt.size() > kBufferSize) return 0;
   buffer[2] = static_cast<std::uint8_t>(0x80 | (buffer[2] & 0x79) | 0x04);  // QR, opcode, AA, RD
-  buffer[3] = 0x80;                                                          // RA, NOERROR
-  buffer[6] = 0, buffer[7] = 1;                                              // ANCOUNT 1
-  buffer[8] = 0, buffer[9] = 0;                                              // NSCOUNT 0
-  buffer[10] = 0, buffer[11] = edns ? 1 : 0;                                 // ARCOUNT
+  buffer[3] = 0x80;                                                         // RA, NOERROR
+  buffer[6] = 0, buffer[7] = 1;                                             // ANCOUNT 1
+  buffer[8] = 0, buffer[9] = 0;                                             // NSCOUNT 0
+  buffer[10] = 0, buffer[11] = edns ? 1 : 0;                                // ARCOUNT
   std::memcpy(buffer + at, kAnswer.data(), kAnswer.size());
   at += kAnswer.size();
   if (edns) {

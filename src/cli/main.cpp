@@ -4,8 +4,9 @@
 
 int main(int argc, char** argv) {
   using namespace resolver::cli;
-  CLI::App app{"resolver: a small, fast caching name server (DNS and the course's text protocol)\n"
-               "and its command-line client."};
+  CLI::App app{
+      "resolver: a small, fast caching name server (DNS and the course's text protocol)\n"
+      "and its command-line client."};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(RESOLVER_VERSION));
   Subcommand commands[] = {add_server_command(app), add_client_command(app),

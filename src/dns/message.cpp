@@ -97,8 +97,7 @@ void write_edns(WireWriter& writer, const Edns& edns) {
   writer.u16(*edns.extended_error);
 }
 
-void write_record(WireWriter& writer, const ResourceRecord& record,
-                  const DnsName* question_name) {
+void write_record(WireWriter& writer, const ResourceRecord& record, const DnsName* question_name) {
   if (question_name != nullptr && record.name == *question_name) {
     writer.u16(0xC000 | kHeaderSize);  // the question name always starts right after the header
   } else {

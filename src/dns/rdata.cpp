@@ -24,14 +24,14 @@ std::vector<std::uint8_t> read_rdata(WireReader& reader, RrType type, std::uint1
   if (length > reader.remaining()) throw WireError("rdata longer than the message");
   std::vector<std::uint8_t> out;
   switch (static_cast<std::uint16_t>(type)) {
-    case 2:    // NS
-    case 3:    // MD
-    case 4:    // MF
-    case 5:    // CNAME
-    case 7:    // MB
-    case 8:    // MG
-    case 9:    // MR
-    case 12:   // PTR
+    case 2:   // NS
+    case 3:   // MD
+    case 4:   // MF
+    case 5:   // CNAME
+    case 7:   // MB
+    case 8:   // MG
+    case 9:   // MR
+    case 12:  // PTR
       append_name(out, reader);
       break;
     case 14:  // MINFO

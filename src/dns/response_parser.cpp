@@ -99,11 +99,11 @@ UpstreamReply parse_upstream_reply(std::span<const std::uint8_t> datagram,
     reply.answer.rcode = Rcode{static_cast<std::uint16_t>(extended_rcode << 4 | header.rcode)};
     DnsName final_name;
     reply.answer.answers = select_answers(answers, question, final_name);
-    bool negative = reply.answer.rcode == Rcode::NxDomain ||
-                    (reply.answer.rcode == Rcode::NoError && reply.answer.answers.empty()) ||
-                    (reply.answer.rcode == Rcode::NoError &&
-                     reply.answer.answers.back().type == RrType::CNAME &&
-                     question.type != RrType::CNAME);
+    bool negative =
+        reply.answer.rcode == Rcode::NxDomain ||
+        (reply.answer.rcode == Rcode::NoError && reply.answer.answers.empty()) ||
+        (reply.answer.rcode == Rcode::NoError &&
+         reply.answer.answers.back().type == RrType::CNAME && question.type != RrType::CNAME);
     if (negative) {
       for (const auto& record : authority) {
         if (record.type == RrType::SOA && record.klass == question.klass &&

@@ -69,11 +69,14 @@ std::optional<Cidr> Cidr::parse(std::string_view text) {
 bool Cidr::contains(const ip::address& address) const {
   auto client = canonical(address);
   if (client.is_v4() != network.is_v4()) return false;
-  if (client.is_v4()) return prefix_matches(client.to_v4().to_bytes(), network.to_v4().to_bytes(), prefix);
+  if (client.is_v4())
+    return prefix_matches(client.to_v4().to_bytes(), network.to_v4().to_bytes(), prefix);
   return prefix_matches(client.to_v6().to_bytes(), network.to_v6().to_bytes(), prefix);
 }
 
-std::string Cidr::to_string() const { return network.to_string() + "/" + std::to_string(prefix); }
+std::string Cidr::to_string() const {
+  return network.to_string() + "/" + std::to_string(prefix);
+}
 
 AccessList AccessList::private_networks() {
   AccessList list;

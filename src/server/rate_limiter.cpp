@@ -13,9 +13,9 @@ std::uint64_t client_key(const boost::asio::ip::address& address) {
     for (int i = 0; i < 8; ++i) key = key << 8 | bytes[i];
     return key | 1ull << 63;
   }
-  auto v4 = address.is_v4() ? address.to_v4()
-                            : boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped,
-                                                               address.to_v6());
+  auto v4 = address.is_v4()
+                ? address.to_v4()
+                : boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
   return static_cast<std::uint64_t>(v4.to_uint()) | 1ull << 32;
 }
 

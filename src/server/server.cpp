@@ -64,12 +64,13 @@ Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalReco
   unsigned threads = std::max(1u, settings_.threads);
   if (settings_.rate_limit > 0) rate_limiter_ = std::make_unique<RateLimiter>(settings_.rate_limit);
   ClientPolicy policy{&settings_.access, rate_limiter_.get()};
-  workers_.push_back(
-      std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy, settings_.listen));
+  workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy,
+                                              settings_.listen));
   // With port 0 the first socket got an ephemeral port; the others must share it.
   udp::endpoint bound = workers_.front()->server->local_endpoint();
   for (unsigned i = 1; i < threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy, bound));
+    workers_.push_back(
+        std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy, bound));
   }
   if (parents_.size() > 0) {
     probe_timer_ = std::make_unique<boost::asio::steady_timer>(workers_.front()->io);

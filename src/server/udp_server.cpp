@@ -182,7 +182,8 @@ void UdpServer::send_slot_now(std::size_t slot) {
   socket_.send_to(
       boost::asio::buffer(batch_->reply_bytes[slot].data(), batch_->reply_iov[slot].iov_len),
       client, 0, error);
-  if (error) spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), error.message());
+  if (error)
+    spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), error.message());
 }
 
 std::span<std::uint8_t> UdpServer::reply_buffer() {
@@ -236,8 +237,8 @@ void UdpServer::serve(std::span<const std::uint8_t> datagram, const Endpoint& cl
       serve_dns(datagram, client);
     }
   } catch (const std::exception& error) {
-    spdlog::error("dropped a datagram of {} bytes from {}: {}", datagram.size(), endpoint_text(client),
-                  error.what());
+    spdlog::error("dropped a datagram of {} bytes from {}: {}", datagram.size(),
+                  endpoint_text(client), error.what());
   }
 }
 
@@ -300,9 +301,9 @@ void UdpServer::serve_dns(std::span<const std::uint8_t> datagram, const Endpoint
 void UdpServer::reply_dns(const dns::Query& query, const dns::Answer& answer,
                           const Endpoint& client) {
   if (log_queries_) {
-    spdlog::info("{} dns {} {} -> {} ({} records)", endpoint_text(client), query.question.name.to_text(),
-                 dns::type_name(query.question.type), dns::rcode_name(answer.rcode),
-                 answer.answers.size());
+    spdlog::info("{} dns {} {} -> {} ({} records)", endpoint_text(client),
+                 query.question.name.to_text(), dns::type_name(query.question.type),
+                 dns::rcode_name(answer.rcode), answer.answers.size());
   }
   dns::ResponseFlags flags{forwarder_ != nullptr};
   auto buffer = reply_buffer();
@@ -337,7 +338,8 @@ void UdpServer::serve_text(std::span<const std::uint8_t> datagram, const Endpoin
     auto merged = text::merge_address_answers(*pending->a, *pending->aaaa);
     std::string reply = text::format_text_reply(pending->name, merged);
     if (log_queries_) {
-      spdlog::info("{} text {} -> {}", endpoint_text(pending->client), pending->name.to_text(), reply);
+      spdlog::info("{} text {} -> {}", endpoint_text(pending->client), pending->name.to_text(),
+                   reply);
     }
     send({reinterpret_cast<const std::uint8_t*>(reply.data()), reply.size()}, pending->client);
   };
@@ -366,7 +368,8 @@ void UdpServer::send(std::span<const std::uint8_t> reply, const Endpoint& client
   }
   boost::system::error_code error;
   socket_.send_to(boost::asio::buffer(reply.data(), reply.size()), client, 0, error);
-  if (error) spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), error.message());
+  if (error)
+    spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), error.message());
 }
 
 }  // namespace resolver::server

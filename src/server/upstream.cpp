@@ -7,9 +7,9 @@
 #include <memory>
 #include <optional>
 
+#include "resolver/dns/random_id.hpp"
 #include "resolver/dns/response_builder.hpp"
 #include "resolver/dns/response_parser.hpp"
-#include "resolver/dns/random_id.hpp"
 #include "resolver/text/text_protocol.hpp"
 
 namespace resolver::server {

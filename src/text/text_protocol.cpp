@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
-#include "resolver/dns/rdata.hpp"
 #include "resolver/dns/address.hpp"
+#include "resolver/dns/rdata.hpp"
 
 namespace resolver::text {
 namespace {

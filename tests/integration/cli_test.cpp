@@ -23,8 +23,8 @@ const std::string kBadFile =
 }  // namespace
 
 TEST_CASE("check accepts clean files and exits 0", "[cli]") {
-  auto result = run({binary(), "check", source_dir() + "/data/ips.txt",
-                     source_dir() + "/data/parent.txt"});
+  auto result =
+      run({binary(), "check", source_dir() + "/data/ips.txt", source_dir() + "/data/parent.txt"});
   CHECK(result.exit_code == 0);
   CHECK(contains(result.out, "ips.txt: 5 records, OK"));
   CHECK(result.err.empty());
@@ -71,8 +71,7 @@ TEST_CASE("SIGTERM and SIGINT shut the server down with status 0", "[cli]") {
   }
 }
 
-TEST_CASE("the server logs what it serves at start and queries only with --log-queries",
-          "[cli]") {
+TEST_CASE("the server logs what it serves at start and queries only with --log-queries", "[cli]") {
   auto path = write_temp_file("logging.txt", "a.example,192.0.2.1,60\nb.example,192.0.2.2,60\n");
   ResolverServer quiet(path, std::nullopt);
   CHECK(contains(quiet.process().log(), "2 records for 2 names from " + path));

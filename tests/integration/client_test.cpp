@@ -240,7 +240,8 @@ TEST_CASE("the exit status is 0 when all are answered, 1 for missing names, 2 fo
   CHECK(run(local.client({"--format", "yaml", "one.example"})).exit_code == 2);  // usage
 }
 
-TEST_CASE("the -f option reads names from a file and a missing file or -f with NAMEs is an error", "[client]") {
+TEST_CASE("the -f option reads names from a file and a missing file or -f with NAMEs is an error",
+          "[client]") {
   LocalServer local;
   auto path = write_temp_file("names.txt", "# lab names\none.example\n\n  two.example  \r\n");
   auto result = run(local.client({"-f", path, "--format", "record"}));
@@ -262,7 +263,8 @@ TEST_CASE("text-protocol batches match replies by name and keep input order", "[
         "v6.example,2001:db8::6,60\none.example,192.0.2.1,60\n");
 }
 
-TEST_CASE("the --timeout and --retries options bound how long and how often a name is tried", "[client]") {
+TEST_CASE("the --timeout and --retries options bound how long and how often a name is tried",
+          "[client]") {
   FakeParent silent([](const Bytes&) { return std::vector<Bytes>{}; });
   auto start = std::chrono::steady_clock::now();
   auto result = run({binary(), "client", "127.0.0.1", std::to_string(silent.port()), "--timeout",

@@ -22,8 +22,8 @@ const std::string kRecords =
 
 CommandResult dig(std::uint16_t port, std::vector<std::string> args) {
   REQUIRE(have_program("dig"));  // bind9-dnsutils, installed by ./dev.sh test
-  std::vector<std::string> argv{"dig", "@127.0.0.1", "-p", std::to_string(port), "+time=2",
-                                "+tries=1"};
+  std::vector<std::string> argv{"dig",     "@127.0.0.1", "-p", std::to_string(port),
+                                "+time=2", "+tries=1"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
 }
@@ -46,8 +46,7 @@ TEST_CASE("dig gets A, AAAA and several records, authoritative", "[dns]") {
   CHECK(sorted_lines(multi.out) == Lines{"192.0.2.1", "192.0.2.2", "192.0.2.3"});
 }
 
-TEST_CASE("dig gets NXDOMAIN and NODATA with a SOA whose minimum is the negative TTL",
-          "[dns]") {
+TEST_CASE("dig gets NXDOMAIN and NODATA with a SOA whose minimum is the negative TTL", "[dns]") {
   ResolverServer server(write_temp_file("dns-neg.txt", kRecords), std::nullopt,
                         {"--negative-ttl", "77"});
   auto nx = dig(server.port(), {"nosuch.example.org"});
@@ -88,8 +87,8 @@ TEST_CASE("EDNS version 1 gets BADVERS", "[dns]") {
 TEST_CASE("kdig gets the same answers as dig", "[dns]") {
   REQUIRE(have_program("kdig"));  // knot-dnsutils, installed by ./dev.sh test
   ResolverServer server(write_temp_file("dns-kdig.txt", kRecords), std::nullopt);
-  auto result = run({"kdig", "@127.0.0.1", "-p", std::to_string(server.port()), "+short",
-                     "multi.example.org"});
+  auto result = run(
+      {"kdig", "@127.0.0.1", "-p", std::to_string(server.port()), "+short", "multi.example.org"});
   CHECK(sorted_lines(result.out) == Lines{"192.0.2.1", "192.0.2.2", "192.0.2.3"});
   auto nx = run({"kdig", "@127.0.0.1", "-p", std::to_string(server.port()), "nosuch.example"});
   CHECK(contains(nx.out, "status: NXDOMAIN"));

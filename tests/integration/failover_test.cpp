@@ -31,8 +31,7 @@ TEST_CASE("a parent whose port is closed is skipped for the next one at once", "
   CHECK(std::chrono::steady_clock::now() - start < 1s);
 }
 
-TEST_CASE("a silent parent is skipped within the time budget and then marked down",
-          "[failover]") {
+TEST_CASE("a silent parent is skipped within the time budget and then marked down", "[failover]") {
   FakeParent silent([](const Bytes&) { return std::vector<Bytes>{}; });
   FakeParent good(answer_with("192.0.2.81"));
   ResolverServer child(write_temp_file("failover-silent.txt", kRecords), silent.port(),

@@ -24,18 +24,23 @@ bool wait_until_answering(std::uint16_t port, const std::string& name, Process& 
 }
 
 // An Unbound that serves peer.example itself and forwards everything else to `forward_port`.
-std::unique_ptr<Process> start_unbound(std::uint16_t port, std::optional<std::uint16_t> forward_port,
+std::unique_ptr<Process> start_unbound(std::uint16_t port,
+                                       std::optional<std::uint16_t> forward_port,
                                        const std::string& tag) {
   REQUIRE(have_program("unbound"));  // installed by ./dev.sh test
   std::string config =
       "server:\n"
       "  interface: 127.0.0.1\n"
-      "  port: " + std::to_string(port) + "\n"
+      "  port: " +
+      std::to_string(port) +
+      "\n"
       "  do-ip6: no\n"
       "  do-daemonize: no\n"
       "  chroot: \"\"\n"
       "  username: \"\"\n"
-      "  directory: \"" + temp_dir() + "\"\n"
+      "  directory: \"" +
+      temp_dir() +
+      "\"\n"
       "  pidfile: \"\"\n"
       "  use-syslog: no\n"
       "  logfile: \"\"\n"
@@ -89,8 +94,8 @@ TEST_CASE("Unbound forwards to a resolver and gets its answers", "[peers]") {
   ResolverServer resolver(write_temp_file("above-unbound.txt", kRecords), std::nullopt);
   auto unbound_port = free_udp_port();
   auto unbound = start_unbound(unbound_port, resolver.port(), "forwarder");
-  auto dig = run({"dig", "@127.0.0.1", "-p", std::to_string(unbound_port), "+short",
-                  "ours.example", "AAAA"});
+  auto dig = run(
+      {"dig", "@127.0.0.1", "-p", std::to_string(unbound_port), "+short", "ours.example", "AAAA"});
   CHECK(dig.out == "2001:db8::21\n");
   auto nx = run({"dig", "@127.0.0.1", "-p", std::to_string(unbound_port), "nosuch.example"});
   CHECK(contains(nx.out, "status: NXDOMAIN"));
@@ -103,9 +108,8 @@ TEST_CASE("dnsmasq uses a resolver as its upstream and caches its answers", "[pe
   auto dnsmasq_port = free_udp_port();
   Process dnsmasq({"dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
                    "--no-hosts", "--port=" + std::to_string(dnsmasq_port),
-                   "--listen-address=127.0.0.1", "--bind-interfaces", "--pid-file=",
-                   "--user=root", "--server=127.0.0.1#" + std::to_string(resolver.port()),
-                   "--log-facility=-"});
+                   "--listen-address=127.0.0.1", "--bind-interfaces", "--pid-file=", "--user=root",
+                   "--server=127.0.0.1#" + std::to_string(resolver.port()), "--log-facility=-"});
   REQUIRE(wait_until_answering(dnsmasq_port, "ours.example", dnsmasq));
   auto port = std::to_string(dnsmasq_port);
   auto result = run({binary(), "client", "127.0.0.1", port, "--type", "AAAA", "ours.example"});

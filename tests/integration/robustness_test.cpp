@@ -103,7 +103,8 @@ TEST_CASE("identical misses in flight are coalesced into one upstream query acro
   for (std::uint16_t i = 0; i < 20; ++i) {
     clients.push_back(std::make_unique<UdpClient>(child.port()));
     clients.back()->send(dns_query("popular.example", RrType::A, i));
-    clients.back()->send(dns_query("local.example", RrType::A, static_cast<std::uint16_t>(100 + i)));
+    clients.back()->send(
+        dns_query("local.example", RrType::A, static_cast<std::uint16_t>(100 + i)));
   }
   for (std::uint16_t i = 0; i < 20; ++i) {
     REQUIRE(clients[i]->receive(static_cast<std::uint16_t>(100 + i)));

@@ -22,7 +22,9 @@ struct Answer {
   // Extended DNS Error info code (RFC 8914), sent to EDNS clients; e.g. 3 = Stale Answer.
   std::optional<std::uint16_t> extended_error;
 
-  bool is_negative() const { return rcode == Rcode::NxDomain || (rcode == Rcode::NoError && answers.empty()); }
+  bool is_negative() const {
+    return rcode == Rcode::NxDomain || (rcode == Rcode::NoError && answers.empty());
+  }
 };
 
 // Smallest TTL among the answer records, or for a negative answer its SOA-derived TTL;

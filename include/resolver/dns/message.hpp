@@ -15,7 +15,7 @@ namespace resolver::dns {
 
 inline constexpr std::size_t kHeaderSize = 12;
 inline constexpr std::size_t kClassicUdpSize = 512;  // RFC 1035 2.3.4
-inline constexpr std::uint16_t kEdnsUdpSize = 1232;   // DNS flag day 2020 recommendation
+inline constexpr std::uint16_t kEdnsUdpSize = 1232;  // DNS flag day 2020 recommendation
 
 struct Header {
   std::uint16_t id = 0;

@@ -24,7 +24,7 @@ struct Query {
 
 struct QueryParse {
   enum class Action { Drop, Answer, Reject } action = Action::Drop;
-  Query query;                  // as much as could be read; header valid unless Drop
+  Query query;                   // as much as could be read; header valid unless Drop
   Rcode rcode = Rcode::NoError;  // the error to send back when action == Reject
 };
 

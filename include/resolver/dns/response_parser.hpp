@@ -18,7 +18,7 @@ namespace resolver::dns {
 
 enum class ReplyStatus {
   Accepted,
-  NotAReply,      // too short, or QR clear
+  NotAReply,  // too short, or QR clear
   WrongId,
   WrongQuestion,  // question missing or different: possibly spoofed
   Truncated,      // TC set: what it holds is incomplete

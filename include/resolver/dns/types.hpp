@@ -49,8 +49,14 @@ std::optional<RrType> parse_type_name(std::string_view text);
 // "NOERROR", "NXDOMAIN", ... or "RCODE23".
 std::string rcode_name(Rcode rcode);
 
-constexpr std::uint16_t to_underlying(RrType type) { return static_cast<std::uint16_t>(type); }
-constexpr std::uint16_t to_underlying(RrClass klass) { return static_cast<std::uint16_t>(klass); }
-constexpr std::uint16_t to_underlying(Rcode rcode) { return static_cast<std::uint16_t>(rcode); }
+constexpr std::uint16_t to_underlying(RrType type) {
+  return static_cast<std::uint16_t>(type);
+}
+constexpr std::uint16_t to_underlying(RrClass klass) {
+  return static_cast<std::uint16_t>(klass);
+}
+constexpr std::uint16_t to_underlying(Rcode rcode) {
+  return static_cast<std::uint16_t>(rcode);
+}
 
 }  // namespace resolver::dns
