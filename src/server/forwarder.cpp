@@ -4,12 +4,19 @@
 
 namespace resolver::server {
 
-Forwarder::Forwarder(boost::asio::io_context& io, const QueryHandler& handler, Upstream& upstream,
-                     InFlight& in_flight, ForwarderLimits limits)
-    : io_(io), handler_(handler), upstream_(upstream), in_flight_(in_flight), limits_(limits) {}
+Forwarder::Forwarder(boost::asio::io_context& io, const QueryHandler& handler,
+                     ParentQueries& upstream, InFlight& in_flight, const Clock& clock,
+                     ForwarderLimits limits, std::chrono::milliseconds stale_after)
+    : io_(io),
+      handler_(handler),
+      upstream_(upstream),
+      in_flight_(in_flight),
+      clock_(clock),
+      limits_(limits),
+      stale_after_(stale_after) {}
 
 void Forwarder::refuse(const dns::Question& question, const Reply& reply) const {
-  auto stale = handler_.stale_answer(question, cache::Clock::now());
+  auto stale = handler_.stale_answer(question, clock_.now());
   reply(stale ? *stale : dns::failure_answer(dns::Rcode::ServFail));
 }
 
@@ -30,13 +37,13 @@ void Forwarder::forward(const dns::Question& question, Reply reply) {
   // Another worker's query for it may have ended between this client's cache miss and the
   // join: then the cache has the answer, and asking again would be a second upstream query.
   dns::Answer cached;
-  if (handler_.resolve(question, true, cache::Clock::now(), cached) != Resolution::Forward) {
+  if (handler_.resolve(question, true, clock_.now(), cached) != Resolution::Forward) {
     InFlight::deliver(in_flight_.finish(key), cached, io_);
     return;
   }
   std::unique_ptr<boost::asio::steady_timer> timer;
-  if (handler_.stale_answer(question, cache::Clock::now())) {
-    timer = std::make_unique<boost::asio::steady_timer>(io_, kStaleAfter);
+  if (handler_.stale_answer(question, clock_.now())) {
+    timer = std::make_unique<boost::asio::steady_timer>(io_, stale_after_);
     timer->async_wait([this, question, key](const boost::system::error_code& error) {
       if (!error) answer_stale(question, key);
     });
@@ -54,7 +61,7 @@ void Forwarder::refresh(const dns::Question& question) {
 }
 
 void Forwarder::answer_stale(const dns::Question& question, const std::string& key) {
-  auto stale = handler_.stale_answer(question, cache::Clock::now());
+  auto stale = handler_.stale_answer(question, clock_.now());
   if (!stale) return;
   // The upstream query stays in flight to refresh the cache; clients that join from now on
   // wait for it.
@@ -68,7 +75,7 @@ void Forwarder::start(const dns::Question& question, const std::string& key) {
                    dns::type_name(question.type), outcome.error);
     }
     // Cached before the entry goes, so a client arriving in between finds the cache filled.
-    auto answer = handler_.complete(question, outcome, cache::Clock::now());
+    auto answer = handler_.complete(question, outcome, clock_.now());
     started_.erase(key);  // cancels the stale timer
     InFlight::deliver(in_flight_.finish(key), answer, io_);
   });

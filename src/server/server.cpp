@@ -42,11 +42,11 @@ struct Server::Worker {
       : io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
     bool has_parent = parents.size() > 0;
     if (has_parent) {
-      upstream.emplace(io, parents, settings.upstream);
-      forwarder.emplace(io, handler, *upstream, in_flight, settings.limits);
+      upstream.emplace(io, parents, settings.upstream, system_clock());
+      forwarder.emplace(io, handler, *upstream, in_flight, system_clock(), settings.limits);
     }
     server.emplace(bind_socket(io, bind_to), handler, forwarder ? &*forwarder : nullptr,
-                   has_parent ? &parents : nullptr, policy, settings.log_queries);
+                   has_parent ? &parents : nullptr, policy, settings.log_queries, system_clock());
     server->start();
   }
 

@@ -68,13 +68,14 @@ struct UdpServer::Batch {
 
 UdpServer::UdpServer(boost::asio::ip::udp::socket socket, const QueryHandler& handler,
                      Forwarder* forwarder, ParentSet* parents, ClientPolicy policy,
-                     bool log_queries)
+                     bool log_queries, const Clock& clock)
     : socket_(std::move(socket)),
       handler_(handler),
       forwarder_(forwarder),
       parents_(parents),
       policy_(policy),
       log_queries_(log_queries),
+      clock_(clock),
       batch_(std::make_unique<Batch>()) {}
 
 UdpServer::~UdpServer() = default;
@@ -227,7 +228,7 @@ void UdpServer::serve(std::span<const std::uint8_t> datagram, const Endpoint& cl
                       const PlainCandidate* plain) {
   try {
     if (policy_.rate_limiter != nullptr &&
-        !policy_.rate_limiter->admit(client.address(), cache::Clock::now())) {
+        !policy_.rate_limiter->admit(client.address(), clock_.now())) {
       return;
     }
     if (plain != nullptr && answer_plain(*plain, client)) return;
@@ -245,7 +246,7 @@ void UdpServer::serve(std::span<const std::uint8_t> datagram, const Endpoint& cl
 template <typename Then>
 void UdpServer::resolve(const dns::Question& question, bool recursion_desired, Then then) {
   dns::Answer answer;
-  auto resolution = handler_.resolve(question, recursion_desired, cache::Clock::now(), answer);
+  auto resolution = handler_.resolve(question, recursion_desired, clock_.now(), answer);
   if (resolution == Resolution::Forward && forwarder_ != nullptr) {
     forwarder_->forward(question, std::move(then));
     return;

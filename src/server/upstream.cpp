@@ -49,8 +49,10 @@ dns::DnsName randomize_case(const dns::DnsName& name) {
 class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
  public:
   UpstreamQuery(boost::asio::io_context& io, ParentSet& parents, ParentProtocol protocol,
-                std::vector<Attempt> attempts, dns::Question question, Upstream::Done done)
-      : parents_(parents),
+                std::vector<Attempt> attempts, dns::Question question, Upstream::Done done,
+                const Clock& clock)
+      : clock_(clock),
+        parents_(parents),
         protocol_(protocol),
         attempts_(std::move(attempts)),
         question_(std::move(question)),
@@ -72,7 +74,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   void attempt(std::size_t index) {
     attempt_ = index;
     ++generation_;
-    started_ = ParentSet::Clock::now();
+    started_ = clock_.now();
     boost::system::error_code error;
     const auto& endpoint = parents_.endpoint(parent());
     socket_ = udp::socket(socket_.get_executor());
@@ -149,8 +151,8 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
       fail_attempt("answered " + dns::rcode_name(answer->rcode));
       return;
     }
-    parents_.record_success(parent(), std::chrono::duration_cast<std::chrono::microseconds>(
-                                          ParentSet::Clock::now() - started_));
+    parents_.record_success(
+        parent(), std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - started_));
     finish({true, std::move(*answer), {}});
   }
 
@@ -160,7 +162,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     boost::system::error_code ignored;
     timer_.cancel();
     socket_.close(ignored);
-    parents_.record_failure(parent(), ParentSet::Clock::now());
+    parents_.record_failure(parent(), clock_.now());
     spdlog::debug("parent {} failed {} {}: {}", parents_.describe(parent()),
                   question_.name.to_text(), dns::type_name(question_.type), reason);
     if (attempt_ + 1 < attempts_.size()) {
@@ -180,6 +182,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     done(std::move(outcome));
   }
 
+  const Clock& clock_;
   ParentSet& parents_;
   ParentProtocol protocol_;
   std::vector<Attempt> attempts_;
@@ -192,7 +195,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   std::uint64_t generation_ = 0;
   std::uint16_t id_ = 0;
   bool finished_ = false;
-  ParentSet::Clock::time_point started_;
+  TimePoint started_;
   std::array<std::uint8_t, 512> request_{};
   std::array<std::uint8_t, 65536> reply_{};
 };
@@ -217,20 +220,21 @@ std::vector<Attempt> plan_attempts(const std::vector<std::size_t>& ranked,
   return plan;
 }
 
-Upstream::Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSettings settings)
-    : io_(io), parents_(parents), settings_(settings) {}
+Upstream::Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSettings settings,
+                   const Clock& clock)
+    : io_(io), parents_(parents), settings_(settings), clock_(clock) {}
 
 void Upstream::query(const dns::Question& question, Done done) {
-  auto attempts = plan_attempts(parents_.ranked(ParentSet::Clock::now()), settings_.budget);
+  auto attempts = plan_attempts(parents_.ranked(clock_.now()), settings_.budget);
   std::make_shared<UpstreamQuery>(io_, parents_, settings_.protocol, std::move(attempts), question,
-                                  std::move(done))
+                                  std::move(done), clock_)
       ->start();
 }
 
 void Upstream::query_parent(std::size_t parent, const dns::Question& question, Done done) {
   std::vector<Attempt> attempts{{parent, settings_.budget}};
   std::make_shared<UpstreamQuery>(io_, parents_, settings_.protocol, std::move(attempts), question,
-                                  std::move(done))
+                                  std::move(done), clock_)
       ->start();
 }
 

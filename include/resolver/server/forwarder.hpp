@@ -39,8 +39,10 @@ class Forwarder {
   using Reply = InFlight::Reply;
   static constexpr std::chrono::milliseconds kStaleAfter{1800};  // RFC 8767 5's suggestion
 
-  Forwarder(boost::asio::io_context& io, const QueryHandler& handler, Upstream& upstream,
-            InFlight& in_flight, ForwarderLimits limits = {});
+  // `stale_after`: how long clients wait before a stale answer is given them (tests set 0).
+  Forwarder(boost::asio::io_context& io, const QueryHandler& handler, ParentQueries& upstream,
+            InFlight& in_flight, const Clock& clock, ForwarderLimits limits = {},
+            std::chrono::milliseconds stale_after = kStaleAfter);
 
   void forward(const dns::Question& question, Reply reply);
   // Refreshes the cached answer in the background, unless that question is already in flight.
@@ -56,9 +58,11 @@ class Forwarder {
 
   boost::asio::io_context& io_;
   const QueryHandler& handler_;
-  Upstream& upstream_;
+  ParentQueries& upstream_;
   InFlight& in_flight_;
+  const Clock& clock_;
   ForwarderLimits limits_;
+  std::chrono::milliseconds stale_after_;
   // By question key: the serve-stale timer (null when no stale answer was held at the start).
   std::unordered_map<std::string, std::unique_ptr<boost::asio::steady_timer>> started_;
 };

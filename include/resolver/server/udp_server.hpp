@@ -27,6 +27,7 @@
 
 #include "resolver/dns/query_parser.hpp"
 #include "resolver/server/access_list.hpp"
+#include "resolver/server/clock.hpp"
 #include "resolver/server/forwarder.hpp"
 #include "resolver/server/query_handler.hpp"
 #include "resolver/server/rate_limiter.hpp"
@@ -43,7 +44,7 @@ class UdpServer {
  public:
   // `forwarder` and `parents` are null for a root (no parent).
   UdpServer(boost::asio::ip::udp::socket socket, const QueryHandler& handler, Forwarder* forwarder,
-            ParentSet* parents, ClientPolicy policy, bool log_queries);
+            ParentSet* parents, ClientPolicy policy, bool log_queries, const Clock& clock);
   ~UdpServer();
   UdpServer(const UdpServer&) = delete;
   UdpServer& operator=(const UdpServer&) = delete;
@@ -96,6 +97,7 @@ class UdpServer {
   ParentSet* parents_;
   ClientPolicy policy_;
   bool log_queries_;
+  const Clock& clock_;
   std::unique_ptr<Batch> batch_;
   bool in_batch_ = false;  // replies go into the batch, sent by flush()
   // This worker's reference to the local records, renewed when the handler's version moves.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "resolver/dns/message.hpp"
+#include "resolver/server/clock.hpp"
 #include "resolver/server/parent_set.hpp"
 #include "resolver/server/query_handler.hpp"
 
@@ -39,13 +40,22 @@ struct Attempt {
 std::vector<Attempt> plan_attempts(const std::vector<std::size_t>& ranked,
                                    std::chrono::milliseconds budget);
 
-class Upstream {
+// What the Forwarder needs of the parents: ask one question, hear back once. Tests script it.
+class ParentQueries {
  public:
   using Done = std::function<void(UpstreamOutcome)>;
+  virtual ~ParentQueries() = default;
+  // `done` runs exactly once, on the caller's io_context (within this call when no parent is
+  // usable).
+  virtual void query(const dns::Question& question, Done done) = 0;
+};
 
-  Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSettings settings);
+class Upstream final : public ParentQueries {
+ public:
+  Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSettings settings,
+           const Clock& clock);
 
-  void query(const dns::Question& question, Done done);
+  void query(const dns::Question& question, Done done) override;
   // One attempt at one parent, whatever its state (for the loop probe).
   void query_parent(std::size_t parent, const dns::Question& question, Done done);
   ParentSet& parents() { return parents_; }
@@ -54,6 +64,7 @@ class Upstream {
   boost::asio::io_context& io_;
   ParentSet& parents_;
   UpstreamSettings settings_;
+  const Clock& clock_;
 };
 
 }  // namespace resolver::server
