@@ -8,7 +8,7 @@
 
 namespace resolver::cli {
 
-// Exit statuses shared by the subcommands (documented in the README and in --help).
+// Exit statuses shared by the subcommands (documented in docs/manual.md and in --help).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitNotFound = 1;  // client: some name does not exist; check: bad lines
 inline constexpr int kExitError = 2;     // usage errors, timeouts, server failures

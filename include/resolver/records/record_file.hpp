@@ -1,4 +1,4 @@
-// The record file: `name,address,ttl` lines (see README, "Record file").
+// The record file: `name,address,ttl` lines (docs/manual.md, "The record file").
 //
 // `resolver check` and `resolver server` both load files through this one parser, so they can
 // never disagree; `parse_record_line` shares its field parser too. Every bad line yields a

@@ -1,4 +1,4 @@
-// QueryHandler: the resolution order of design.md, without any I/O.
+// QueryHandler: the resolution order of docs/resolution.md, without any I/O.
 //
 //   1. local records: authoritative; a local name is answered for every type (NODATA when it
 //      lacks the type) and never forwarded;
