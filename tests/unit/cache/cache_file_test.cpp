@@ -5,8 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "resolver/dns/address.hpp"
-#include "resolver/dns/rdata.hpp"
+#include "support/records.hpp"
 
 namespace {
 
@@ -24,54 +23,16 @@ using resolver::dns::Question;
 using resolver::dns::Rcode;
 using resolver::dns::ResourceRecord;
 using resolver::dns::RrType;
+using test_support::address_record;
+using test_support::cname_record;
+using test_support::question;
+using test_support::soa_record;
 
 // The moment of saving on both clocks, and of loading in a later process whose steady clock
 // started elsewhere.
 const TimePoint kSaveSteady = TimePoint{} + 1000h;
 const WallClock::time_point kSaveWall = WallClock::time_point{} + 1'700'000'000s;
 const TimePoint kLoadSteady = TimePoint{} + 5s;
-
-Question question(std::string_view name, RrType type = RrType::A) {
-  return Question{DnsName::from_text(name), type, resolver::dns::RrClass::IN};
-}
-
-ResourceRecord address_record(std::string_view name, std::string_view address, std::uint32_t ttl) {
-  auto parsed = resolver::dns::parse_address(address);
-  REQUIRE(parsed);
-  ResourceRecord record;
-  record.name = DnsName::from_text(name);
-  record.type = parsed->type;
-  record.ttl = ttl;
-  record.rdata = parsed->rdata;
-  return record;
-}
-
-ResourceRecord cname_record(std::string_view name, std::string_view target, std::uint32_t ttl) {
-  ResourceRecord record;
-  record.name = DnsName::from_text(name);
-  record.type = RrType::CNAME;
-  record.ttl = ttl;
-  const DnsName target_name = DnsName::from_text(target);
-  record.rdata.assign(target_name.wire().begin(), target_name.wire().end());
-  return record;
-}
-
-ResourceRecord soa_record(std::string_view zone, std::uint32_t ttl, std::uint32_t minimum) {
-  resolver::dns::SoaFields soa;
-  soa.mname = DnsName::from_text("ns.example.org");
-  soa.rname = DnsName::from_text("hostmaster.example.org");
-  soa.serial = 2024010101;
-  soa.refresh = 3600;
-  soa.retry = 600;
-  soa.expire = 86400;
-  soa.minimum = minimum;
-  ResourceRecord record;
-  record.name = DnsName::from_text(zone);
-  record.type = RrType::SOA;
-  record.ttl = ttl;
-  record.rdata = resolver::dns::encode_soa(soa);
-  return record;
-}
 
 CacheEntry entry(Question asked, Answer answer, std::chrono::seconds left,
                  std::chrono::seconds lifetime) {

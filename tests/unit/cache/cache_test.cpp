@@ -4,8 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "resolver/dns/address.hpp"
 #include "resolver/dns/rdata.hpp"
+#include "support/records.hpp"
+#include "support/time.hpp"
 
 namespace {
 
@@ -18,25 +19,10 @@ using resolver::dns::Question;
 using resolver::dns::Rcode;
 using resolver::dns::ResourceRecord;
 using resolver::dns::RrType;
-
-TimePoint at(long seconds) {
-  return TimePoint{} + std::chrono::seconds(seconds);
-}
-
-Question question(std::string_view name, RrType type = RrType::A) {
-  return Question{DnsName::from_text(name), type, resolver::dns::RrClass::IN};
-}
-
-ResourceRecord address_record(std::string_view name, std::string_view address, std::uint32_t ttl) {
-  auto parsed = resolver::dns::parse_address(address);
-  REQUIRE(parsed);
-  ResourceRecord record;
-  record.name = DnsName::from_text(name);
-  record.type = parsed->type;
-  record.ttl = ttl;
-  record.rdata = parsed->rdata;
-  return record;
-}
+using test_support::address_record;
+using test_support::at;
+using test_support::negative_with_soa;
+using test_support::question;
 
 Answer positive(std::vector<ResourceRecord> records) {
   Answer answer;
@@ -46,27 +32,6 @@ Answer positive(std::vector<ResourceRecord> records) {
 
 Answer positive(std::string_view name, std::uint32_t ttl) {
   return positive({address_record(name, "192.0.2.1", ttl)});
-}
-
-// A negative answer whose SOA has its own TTL and MINIMUM, to see which of them is used.
-Answer negative(Rcode rcode, std::uint32_t soa_ttl, std::uint32_t minimum) {
-  resolver::dns::SoaFields soa;
-  soa.mname = DnsName::from_text("ns.example.org");
-  soa.rname = DnsName::from_text("hostmaster.example.org");
-  soa.serial = 2024010101;
-  soa.refresh = 3600;
-  soa.retry = 600;
-  soa.expire = 86400;
-  soa.minimum = minimum;
-  ResourceRecord record;
-  record.name = DnsName::from_text("example.org");
-  record.type = RrType::SOA;
-  record.ttl = soa_ttl;
-  record.rdata = resolver::dns::encode_soa(soa);
-  Answer answer;
-  answer.rcode = rcode;
-  answer.authority.push_back(std::move(record));
-  return answer;
 }
 
 std::uint32_t ttl_of(const Answer& answer) {
@@ -137,8 +102,10 @@ TEST_CASE("a TTL of 0 is never cached, whatever min_ttl says", "[cache]") {
     settings.min_ttl = min_ttl;
     Cache cache(settings);
     CHECK_FALSE(cache.insert(question("zero.example.org"), positive("zero.example.org", 0), at(0)));
-    CHECK_FALSE(cache.insert(question("nx.example.org"), negative(Rcode::NxDomain, 0, 300), at(0)));
-    CHECK_FALSE(cache.insert(question("nx.example.org"), negative(Rcode::NxDomain, 300, 0), at(0)));
+    CHECK_FALSE(cache.insert(question("nx.example.org"), negative_with_soa(Rcode::NxDomain, 0, 300),
+                             at(0)));
+    CHECK_FALSE(cache.insert(question("nx.example.org"), negative_with_soa(Rcode::NxDomain, 300, 0),
+                             at(0)));
     CHECK(cache.size() == 0);
     CHECK_FALSE(cache.lookup(question("zero.example.org"), at(0)));
     CHECK_FALSE(cache.lookup(question("nx.example.org"), at(0)));
@@ -192,8 +159,8 @@ TEST_CASE("a negative entry lives for min(SOA TTL, SOA MINIMUM) capped by max_ne
     CacheSettings settings;
     settings.max_negative_ttl = c.max_negative_ttl;
     Cache cache(settings);
-    REQUIRE(
-        cache.insert(question("gone.example.org"), negative(c.rcode, c.soa_ttl, c.minimum), at(0)));
+    REQUIRE(cache.insert(question("gone.example.org"),
+                         negative_with_soa(c.rcode, c.soa_ttl, c.minimum), at(0)));
     auto hit = cache.lookup(question("gone.example.org"), at(0));
     REQUIRE(hit);
     CHECK(hit->rcode == c.rcode);
@@ -236,7 +203,8 @@ TEST_CASE("SERVFAIL and other failures are never cached", "[cache]") {
     Answer with_records = positive("fail.example.org", 300);
     with_records.rcode = rcode;
     CHECK_FALSE(cache.insert(question("fail.example.org"), with_records, at(0)));
-    CHECK_FALSE(cache.insert(question("fail.example.org"), negative(rcode, 300, 300), at(0)));
+    CHECK_FALSE(
+        cache.insert(question("fail.example.org"), negative_with_soa(rcode, 300, 300), at(0)));
   }
   CHECK(cache.size() == 0);
   CHECK_FALSE(cache.lookup(question("fail.example.org"), at(0)));
@@ -280,7 +248,8 @@ TEST_CASE("an entry older than max_stale is not served stale", "[cache]") {
 
 TEST_CASE("a stale negative entry is served with the stale TTL", "[cache]") {
   Cache cache;
-  REQUIRE(cache.insert(question("gone.example.org"), negative(Rcode::NxDomain, 60, 60), at(0)));
+  REQUIRE(cache.insert(question("gone.example.org"), negative_with_soa(Rcode::NxDomain, 60, 60),
+                       at(0)));
   auto stale = cache.lookup_stale(question("gone.example.org"), at(500), 30);
   REQUIRE(stale);
   CHECK(stale->rcode == Rcode::NxDomain);
@@ -445,7 +414,8 @@ TEST_CASE("refresh_due follows the clamped lifetime, not the record's TTL", "[ca
 
 TEST_CASE("refresh_due applies to negative entries too", "[cache][prefetch]") {
   Cache cache;
-  REQUIRE(cache.insert(question("gone.example.org"), negative(Rcode::NxDomain, 60, 60), at(0)));
+  REQUIRE(cache.insert(question("gone.example.org"), negative_with_soa(Rcode::NxDomain, 60, 60),
+                       at(0)));
   bool due = true;
   REQUIRE(cache.lookup(question("gone.example.org"), at(30), &due));
   CHECK_FALSE(due);
@@ -465,7 +435,8 @@ TEST_CASE("a stale answer is marked with Extended DNS Error 3, a fresh one is no
   STATIC_REQUIRE(resolver::dns::kEdeStaleAnswer == 3);  // RFC 8914 4.4
   Cache cache;
   REQUIRE(cache.insert(question("www.example.org"), positive("www.example.org", 60), at(0)));
-  REQUIRE(cache.insert(question("gone.example.org"), negative(Rcode::NxDomain, 60, 60), at(0)));
+  REQUIRE(cache.insert(question("gone.example.org"), negative_with_soa(Rcode::NxDomain, 60, 60),
+                       at(0)));
   for (const char* name : {"www.example.org", "gone.example.org"}) {
     CAPTURE(name);
     auto fresh = cache.lookup(question(name), at(10));

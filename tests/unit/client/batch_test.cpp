@@ -17,6 +17,7 @@
 #include "resolver/dns/address.hpp"
 #include "resolver/dns/query_parser.hpp"
 #include "resolver/dns/response_builder.hpp"
+#include "support/strings.hpp"
 
 namespace {
 
@@ -24,6 +25,7 @@ using namespace resolver;
 using namespace resolver::client;
 using namespace std::chrono_literals;
 using Bytes = std::vector<std::uint8_t>;
+using test_support::contains;
 
 // Answers each datagram with whatever `respond` returns (possibly nothing, possibly replies
 // to earlier queries it held back).
@@ -263,7 +265,7 @@ TEST_CASE("an invalid name fails locally with FORMERR and is never sent", "[clie
   auto items = run_batch(settings_for(server), names);
   REQUIRE(items.size() == 3);
   CHECK(items[0].result.status == LookupStatus::FormErr);
-  CHECK(items[0].result.detail.find("empty label") != std::string::npos);
+  CHECK(contains(items[0].result.detail, "empty label"));
   CHECK(items[1].result.status == LookupStatus::Answered);
   CHECK(items[2].result.status == LookupStatus::FormErr);
   CHECK(server.queries() == 1);

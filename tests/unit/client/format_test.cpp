@@ -3,10 +3,13 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "support/strings.hpp"
+
 namespace {
 
 using namespace resolver::client;
 using resolver::dns::RrType;
+using test_support::contains;
 
 BatchItem answered(std::string name, std::vector<LookupRecord> records) {
   BatchItem item;
@@ -104,15 +107,15 @@ TEST_CASE("json format reports a negative answer with its TTL and an error sente
         R"x("error":"no such name (NXDOMAIN)"})x"
         "\n");
   auto nodata = lines(OutputFormat::Json, failed("x.example", LookupStatus::NoData, 5));
-  CHECK(nodata.find(R"("rcode":"NOERROR","addresses":[],"ttl":5)") != std::string::npos);
+  CHECK(contains(nodata, R"("rcode":"NOERROR","addresses":[],"ttl":5)"));
   auto timeout = lines(OutputFormat::Json, failed("x.example", LookupStatus::Error, 0, "boom"));
-  CHECK(timeout.find(R"("rcode":"ERROR")") != std::string::npos);
-  CHECK(timeout.find(R"("error":"error: boom")") != std::string::npos);
+  CHECK(contains(timeout, R"("rcode":"ERROR")"));
+  CHECK(contains(timeout, R"("error":"error: boom")"));
 }
 
 TEST_CASE("json format escapes names that need it", "[client]") {
   auto line = lines(OutputFormat::Json, failed("a\"b\\c\td", LookupStatus::FormErr));
-  CHECK(line.find(R"("name":"a\"b\\c\td")") != std::string::npos);
+  CHECK(contains(line, R"("name":"a\"b\\c\td")"));
 }
 
 TEST_CASE("json_escape escapes control characters and keeps the output valid UTF-8", "[client]") {

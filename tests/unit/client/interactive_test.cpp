@@ -2,11 +2,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/strings.hpp"
+
 namespace {
 
 using namespace resolver::client;
 using Kind = InteractiveCommand::Kind;
 using resolver::dns::RrType;
+using test_support::contains;
 
 }  // namespace
 
@@ -43,7 +46,7 @@ TEST_CASE(":type rejects types other than A and AAAA", "[client]") {
 TEST_CASE(":quit, :q and :exit leave and :help and :? show help", "[client]") {
   for (auto line : {":quit", ":q", ":exit"}) CHECK(parse_interactive_line(line).kind == Kind::Quit);
   for (auto line : {":help", ":h", ":?"}) CHECK(parse_interactive_line(line).kind == Kind::Help);
-  CHECK(kInteractiveHelp.find(":type A|AAAA") != std::string_view::npos);
+  CHECK(contains(kInteractiveHelp, ":type A|AAAA"));
 }
 
 TEST_CASE("an unknown command is reported, not looked up", "[client]") {

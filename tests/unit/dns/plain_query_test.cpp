@@ -12,11 +12,13 @@
 #include "resolver/dns/query_parser.hpp"
 #include "resolver/dns/response_builder.hpp"
 
-#include "../support/bytes.hpp"
+#include "support/bytes.hpp"
+#include "support/records.hpp"
 
 namespace resolver::dns {
 namespace {
 
+using test_support::address_record;
 using test_support::Bytes;
 using test_support::cat;
 
@@ -31,13 +33,9 @@ const Bytes kHeaderWithOpt{0xBE, 0xEF, 0x01, 0x10, 0x00, 0x01, 0x00, 0x00, 0x00,
 const Bytes kDigOpt{0x00, 0x00, 0x29, 0x04, 0xD0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0C, 0x00,
                     0x0A, 0x00, 0x08, 1,    2,    3,    4,    5,    6,    7,    8};
 
+// www.example.com A 192.0.2.<last_octet>
 ResourceRecord a_record(std::uint8_t last_octet, std::uint32_t ttl = 60) {
-  ResourceRecord record;
-  record.name = DnsName::from_text("www.example.com");
-  record.type = RrType::A;
-  record.ttl = ttl;
-  record.rdata = {192, 0, 2, last_octet};
-  return record;
+  return address_record("www.example.com", "192.0.2." + std::to_string(last_octet), ttl);
 }
 
 // A record as LocalRecords keeps it: written after a question so that its owner is 0xC00C.

@@ -8,7 +8,7 @@
 
 #include "resolver/dns/query_parser.hpp"
 
-#include "../support/bytes.hpp"
+#include "support/bytes.hpp"
 
 namespace resolver::dns {
 namespace {

@@ -4,16 +4,19 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "resolver/dns/rdata.hpp"
 #include "resolver/dns/response_builder.hpp"
 
-#include "../support/bytes.hpp"
+#include "support/bytes.hpp"
+#include "support/records.hpp"
 
 namespace resolver::dns {
 namespace {
 
+using test_support::address_record;
 using test_support::Bytes;
 using test_support::cat;
 
@@ -43,13 +46,9 @@ QueryParse rejected_query(const Bytes& datagram) {
   return parse;
 }
 
+// <owner> A 192.0.2.<last_octet>
 ResourceRecord a_record(const char* owner, std::uint32_t ttl, std::uint8_t last_octet) {
-  ResourceRecord record;
-  record.name = DnsName::from_text(owner);
-  record.type = RrType::A;
-  record.ttl = ttl;
-  record.rdata = {192, 0, 2, last_octet};
-  return record;
+  return address_record(owner, "192.0.2." + std::to_string(last_octet), ttl);
 }
 
 Bytes build(const Query& query, const Answer& answer, bool recursion_available,

@@ -9,7 +9,7 @@
 #include "resolver/dns/rdata.hpp"
 #include "resolver/dns/response_parser.hpp"
 
-#include "../support/bytes.hpp"
+#include "support/bytes.hpp"
 
 namespace resolver::dns {
 namespace {

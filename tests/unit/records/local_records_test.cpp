@@ -8,6 +8,7 @@
 
 #include "resolver/dns/address.hpp"
 #include "resolver/dns/rdata.hpp"
+#include "support/records.hpp"
 
 namespace {
 
@@ -19,18 +20,7 @@ using resolver::records::LocalName;
 using resolver::records::LocalRecords;
 using resolver::records::LocalRecordsBuilder;
 using Bytes = std::vector<std::uint8_t>;
-
-ResourceRecord address_record(std::string_view name, std::string_view address,
-                              std::uint32_t ttl = 60) {
-  auto parsed = resolver::dns::parse_address(address);
-  REQUIRE(parsed);
-  ResourceRecord record;
-  record.name = DnsName::from_text(name);
-  record.type = parsed->type;
-  record.ttl = ttl;
-  record.rdata = parsed->rdata;
-  return record;
-}
+using test_support::address_record;
 
 LocalRecords local_of(const std::vector<ResourceRecord>& records) {
   return LocalRecords(records);

@@ -5,8 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "resolver/dns/address.hpp"
-#include "resolver/dns/rdata.hpp"
+#include "support/records.hpp"
 
 namespace {
 
@@ -16,20 +15,13 @@ using resolver::dns::Rcode;
 using resolver::dns::ResourceRecord;
 using resolver::dns::RrType;
 using namespace resolver::text;
+using test_support::address_record;
+using test_support::addresses;
+using test_support::cname_record;
+using test_support::negative_with_soa;
 
 std::span<const std::uint8_t> bytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
-
-ResourceRecord address_record(std::string_view name, std::string_view address, std::uint32_t ttl) {
-  auto parsed = resolver::dns::parse_address(address);
-  REQUIRE(parsed);
-  ResourceRecord record;
-  record.name = DnsName::from_text(name);
-  record.type = parsed->type;
-  record.ttl = ttl;
-  record.rdata = parsed->rdata;
-  return record;
 }
 
 Answer with_records(std::vector<ResourceRecord> records, bool authoritative = false) {
@@ -37,31 +29,6 @@ Answer with_records(std::vector<ResourceRecord> records, bool authoritative = fa
   answer.authoritative = authoritative;
   answer.answers = std::move(records);
   return answer;
-}
-
-// A negative answer whose SOA TTL and MINIMUM differ, so the smaller one must be shown.
-Answer negative(Rcode rcode, std::uint32_t soa_ttl, std::uint32_t minimum) {
-  resolver::dns::SoaFields soa;
-  soa.mname = DnsName::from_text("ns.example.org");
-  soa.rname = DnsName::from_text("hostmaster.example.org");
-  soa.minimum = minimum;
-  ResourceRecord record;
-  record.name = DnsName::from_text("example.org");
-  record.type = RrType::SOA;
-  record.ttl = soa_ttl;
-  record.rdata = resolver::dns::encode_soa(soa);
-  Answer answer;
-  answer.rcode = rcode;
-  answer.authority.push_back(std::move(record));
-  return answer;
-}
-
-std::vector<std::string> addresses(const Answer& answer) {
-  std::vector<std::string> texts;
-  for (const auto& record : answer.answers) {
-    texts.push_back(resolver::dns::address_text(record).value_or("?"));
-  }
-  return texts;
 }
 
 const DnsName kWww = DnsName::from_text("www.example.org");
@@ -185,12 +152,8 @@ TEST_CASE("a single address reply is the record file's line without a newline", 
 }
 
 TEST_CASE("records that are not addresses are left out of a text reply", "[text]") {
-  ResourceRecord cname;
-  cname.name = kWww;
-  cname.type = RrType::CNAME;
-  cname.ttl = 300;
-  cname.rdata = {4, 'h', 'o', 's', 't', 0};
-  Answer answer = with_records({cname, address_record("host", "192.0.2.9", 120)});
+  Answer answer = with_records(
+      {cname_record("www.example.org", "host", 300), address_record("host", "192.0.2.9", 120)});
   CHECK(format_text_reply(kWww, answer) == "www.example.org,192.0.2.9,120");
 }
 
@@ -200,11 +163,11 @@ TEST_CASE("failures are formatted as one explicit line", "[text]") {
     std::string reply;
   };
   const std::vector<Case> cases = {
-      {negative(Rcode::NxDomain, 120, 120), "www.example.org,NXDOMAIN,120"},
-      {negative(Rcode::NxDomain, 600, 45), "www.example.org,NXDOMAIN,45"},
-      {negative(Rcode::NxDomain, 45, 600), "www.example.org,NXDOMAIN,45"},
+      {negative_with_soa(Rcode::NxDomain, 120, 120), "www.example.org,NXDOMAIN,120"},
+      {negative_with_soa(Rcode::NxDomain, 600, 45), "www.example.org,NXDOMAIN,45"},
+      {negative_with_soa(Rcode::NxDomain, 45, 600), "www.example.org,NXDOMAIN,45"},
       {resolver::dns::negative_answer(Rcode::NxDomain, 60, true), "www.example.org,NXDOMAIN,60"},
-      {negative(Rcode::NoError, 300, 300), "www.example.org,NODATA,300"},
+      {negative_with_soa(Rcode::NoError, 300, 300), "www.example.org,NODATA,300"},
       {resolver::dns::negative_answer(Rcode::NoError, 60, true), "www.example.org,NODATA,60"},
       {resolver::dns::failure_answer(Rcode::NxDomain), "www.example.org,NXDOMAIN,0"},
       {resolver::dns::failure_answer(Rcode::ServFail), "www.example.org,SERVFAIL,0"},
@@ -228,10 +191,10 @@ TEST_CASE("a failure line wins over records the failed answer may carry", "[text
 TEST_CASE("merging A and AAAA answers: records win, failures beat negatives", "[text]") {
   Answer a_records = with_records({address_record("www.example.org", "192.0.2.1", 60)}, true);
   Answer aaaa_records = with_records({address_record("www.example.org", "2001:db8::1", 30)}, true);
-  Answer a_nodata = negative(Rcode::NoError, 100, 100);
-  Answer aaaa_nodata = negative(Rcode::NoError, 200, 200);
-  Answer a_nxdomain = negative(Rcode::NxDomain, 300, 300);
-  Answer aaaa_nxdomain = negative(Rcode::NxDomain, 400, 400);
+  Answer a_nodata = negative_with_soa(Rcode::NoError, 100, 100);
+  Answer aaaa_nodata = negative_with_soa(Rcode::NoError, 200, 200);
+  Answer a_nxdomain = negative_with_soa(Rcode::NxDomain, 300, 300);
+  Answer aaaa_nxdomain = negative_with_soa(Rcode::NxDomain, 400, 400);
   Answer servfail = resolver::dns::failure_answer(Rcode::ServFail);
   Answer refused = resolver::dns::failure_answer(Rcode::Refused);
 
@@ -380,7 +343,8 @@ TEST_CASE("a formatted reply parses back to the same answer", "[text]") {
   REQUIRE(parsed);
   CHECK(parsed->answers == answer.answers);
 
-  auto nx = parse_text_reply(format_text_reply(kWww, negative(Rcode::NxDomain, 90, 90)), kWww);
+  auto nx =
+      parse_text_reply(format_text_reply(kWww, negative_with_soa(Rcode::NxDomain, 90, 90)), kWww);
   REQUIRE(nx);
   CHECK(nx->rcode == Rcode::NxDomain);
   CHECK(resolver::dns::answer_ttl(*nx) == 90u);
