@@ -4,14 +4,12 @@
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
+#include "support/strings.hpp"
 
 using namespace harness;
+using test_support::contains;
 
 namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 const std::string kBadFile =
     "good.example,192.0.2.1,60\n"

@@ -17,14 +17,12 @@
 
 #include "harness.hpp"
 #include "resolver/dns/query_parser.hpp"
+#include "support/strings.hpp"
 
 using namespace harness;
+using test_support::contains;
 
 namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;

@@ -5,8 +5,10 @@
 
 #include "harness.hpp"
 #include "resolver/dns/query_parser.hpp"
+#include "support/strings.hpp"
 
 using namespace harness;
+using test_support::contains;
 using namespace resolver::dns;
 
 namespace {
@@ -19,10 +21,6 @@ CommandResult dig(std::uint16_t port, std::vector<std::string> args) {
                                 "+time=2", "+tries=1"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 ResourceRecord cname_record(const std::string& name, const std::string& target) {

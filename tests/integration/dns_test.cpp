@@ -3,11 +3,13 @@
 
 #include "harness.hpp"
 #include "resolver/dns/response_parser.hpp"
+#include "support/strings.hpp"
 
 #include <algorithm>
 #include <set>
 
 using namespace harness;
+using test_support::contains;
 using namespace resolver::dns;
 using Lines = std::vector<std::string>;
 
@@ -26,10 +28,6 @@ CommandResult dig(std::uint16_t port, std::vector<std::string> args) {
                                 "+time=2", "+tries=1"};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv);
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 }  // namespace

@@ -2,14 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include "harness.hpp"
+#include "support/strings.hpp"
 
 using namespace harness;
+using test_support::contains;
 
 namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t found = 0;

@@ -4,15 +4,13 @@
 #include <fstream>
 
 #include "harness.hpp"
+#include "support/strings.hpp"
 
 using namespace harness;
 using resolver::dns::RrType;
+using test_support::contains;
 
 namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // Waits until the peer on `port` answers a query: that is when it is ready.
 bool wait_until_answering(std::uint16_t port, const std::string& name, Process& peer) {
