@@ -3,8 +3,8 @@
 // Shared by every worker. A parent that times out or refuses is marked down for a while and
 // tried last; among the others, the one with the lowest smoothed round-trip time comes first
 // (as Unbound's infra cache does, much simplified). A parent that forwards our own loop probe
-// back to us is in a forwarding loop and is never used again (docs/resolution.md, "Forwarding loops").
-// All state is atomics: ranking and updates need no lock on the serving path.
+// back to us is in a forwarding loop and is never used again (docs/resolution.md, "Forwarding
+// loops"). All state is atomics: ranking and updates need no lock on the serving path.
 #pragma once
 
 #include <atomic>

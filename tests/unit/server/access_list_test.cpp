@@ -7,7 +7,9 @@ using resolver::server::Cidr;
 
 namespace {
 
-boost::asio::ip::address ip(const char* text) { return boost::asio::ip::make_address(text); }
+boost::asio::ip::address ip(const char* text) {
+  return boost::asio::ip::make_address(text);
+}
 
 }  // namespace
 
@@ -19,11 +21,10 @@ TEST_CASE("the default access list admits loopback and private networks only", "
   };
   auto row = GENERATE(Row{"127.0.0.1", true}, Row{"127.1.2.3", true}, Row{"10.20.30.40", true},
                       Row{"172.16.20.2", true}, Row{"172.31.255.255", true},
-                      Row{"172.32.0.1", false}, Row{"192.168.1.1", true},
-                      Row{"169.254.9.9", true}, Row{"100.64.0.1", true},
-                      Row{"100.128.0.1", false}, Row{"8.8.8.8", false}, Row{"192.0.2.1", false},
-                      Row{"::1", true}, Row{"fd00::5", true}, Row{"fe80::1", true},
-                      Row{"2001:db8::1", false}, Row{"::ffff:10.1.1.1", true},
+                      Row{"172.32.0.1", false}, Row{"192.168.1.1", true}, Row{"169.254.9.9", true},
+                      Row{"100.64.0.1", true}, Row{"100.128.0.1", false}, Row{"8.8.8.8", false},
+                      Row{"192.0.2.1", false}, Row{"::1", true}, Row{"fd00::5", true},
+                      Row{"fe80::1", true}, Row{"2001:db8::1", false}, Row{"::ffff:10.1.1.1", true},
                       Row{"::ffff:8.8.8.8", false});
   INFO(row.address);
   CHECK(list.allows(ip(row.address)) == row.allowed);
@@ -48,8 +49,8 @@ TEST_CASE("a CIDR clears host bits and matches by prefix", "[acl]") {
 }
 
 TEST_CASE("malformed CIDRs are rejected and named", "[acl]") {
-  for (auto bad : {"", "300.1.1.1/8", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x",
-                   "example.org/8"}) {
+  for (auto bad :
+       {"", "300.1.1.1/8", "10.0.0.0/33", "::/129", "10.0.0.0/", "10.0.0.0/x", "example.org/8"}) {
     INFO(bad);
     CHECK(!Cidr::parse(bad));
   }

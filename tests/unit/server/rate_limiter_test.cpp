@@ -7,7 +7,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-boost::asio::ip::address ip(const char* text) { return boost::asio::ip::make_address(text); }
+boost::asio::ip::address ip(const char* text) {
+  return boost::asio::ip::make_address(text);
+}
 const RateLimiter::Clock::time_point kStart = RateLimiter::Clock::time_point{} + 1000s;
 
 int admitted(RateLimiter& limiter, const char* client, int tries,
@@ -33,8 +35,7 @@ TEST_CASE("clients are limited separately", "[ratelimit]") {
   CHECK(admitted(*limiter, "2001:db8:1::1", 20, kStart) == 5);
 }
 
-TEST_CASE("an IPv6 /64 counts as one client and a mapped IPv4 as its IPv4 address",
-          "[ratelimit]") {
+TEST_CASE("an IPv6 /64 counts as one client and a mapped IPv4 as its IPv4 address", "[ratelimit]") {
   auto limiter = std::make_unique<RateLimiter>(4);
   CHECK(admitted(*limiter, "2001:db8:1:2::1", 2, kStart) == 2);
   CHECK(admitted(*limiter, "2001:db8:1:2:ffff::9", 10, kStart) == 2);
