@@ -70,5 +70,5 @@ TEST_CASE("the --parent option accepts IPv6 and rejects malformed values", "[fai
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("--parent nonsense") != std::string::npos);
   ResolverServer ok(records, free_udp_port(), {"--parent", "[::1]:5353"});
-  CHECK(ok.process().log().find("::1:5353") != std::string::npos);
+  CHECK(ok.process().log().find("[::1]:5353") != std::string::npos);
 }
