@@ -23,39 +23,22 @@
 #include "resolver/records/record_file.hpp"
 #include "resolver/server/cache_persistence.hpp"
 #include "resolver/server/server.hpp"
+#include "resolver/server/settings.hpp"
 
 namespace resolver::cli {
 namespace {
 
 namespace asio = boost::asio;
 
-struct ServerOptions {
-  int port = 0;
+// The command line: the options bound to the config directly, and the few kept as text until
+// logging is up, because their parse errors are logged like every other start-up error.
+struct CommandLine {
+  server::ServerConfig config;
+  std::string listen;  // --listen; empty: ServerSettings' default
   std::string parent_ip;
   int parent_port = 0;
-  std::string records;
-  std::string listen;  // default: "::" (IPv6 and IPv4), or "0.0.0.0" where IPv6 is off
-  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<std::string> extra_parents;
-  std::string parent_protocol = "dns";
-  std::size_t cache_size = cache::CacheSettings{}.capacity;
-  std::uint32_t min_ttl = cache::CacheSettings{}.min_ttl;
-  std::uint32_t max_ttl = cache::CacheSettings{}.max_ttl;
-  std::uint32_t max_negative_ttl = cache::CacheSettings{}.max_negative_ttl;
-  bool no_serve_stale = false;
-  std::uint32_t max_stale = static_cast<std::uint32_t>(cache::CacheSettings{}.max_stale.count());
-  std::string cache_file;  // empty: the cache is not persisted
-  std::uint32_t cache_save_interval =
-      static_cast<std::uint32_t>(server::CachePersistence::kDefaultInterval.count());
-  std::uint32_t negative_ttl = server::HandlerSettings{}.local_negative_ttl;
-  bool watch = false;
+  std::vector<std::string> parents;  // --parent
   std::vector<std::string> allow;
-  std::uint32_t rate_limit = 0;
-  std::size_t max_in_flight = server::ForwarderLimits{}.max_in_flight;
-  std::size_t max_waiting = server::ForwarderLimits{}.max_waiters;
-  std::string user;
-  bool log_queries = false;
-  std::string log_level = "info";
 };
 
 // "192.0.2.1:53", "[2001:db8::1]:53" or "host.example:53"; host names are resolved once, now.
@@ -181,256 +164,330 @@ void raise_descriptor_limit() {
   }
 }
 
-// Returns the exit status; builds settings from the parsed options.
-int run_server(const ServerOptions& options) {
-  setup_logging(options.log_level);
-  raise_descriptor_limit();
+std::string protocol_name(server::ParentProtocol protocol) {
+  return protocol == server::ParentProtocol::Text ? "text" : "dns";
+}
 
-  server::ServerSettings settings;
-  boost::system::error_code error;
-  auto listen_address =
-      asio::ip::make_address(options.listen.empty() ? "::" : options.listen, error);
-  if (error) {
-    spdlog::error("--listen {}: not an IP address", options.listen);
-    return kExitError;
+// --listen and --allow into `settings`; logs and returns false on a bad one.
+bool parse_listen_and_allow(const CommandLine& line, server::ServerSettings& settings) {
+  if (!line.listen.empty()) {
+    boost::system::error_code error;
+    auto address = asio::ip::make_address(line.listen, error);
+    if (error) {
+      spdlog::error("--listen {}: not an IP address", line.listen);
+      return false;
+    }
+    settings.listen.address(address);
   }
-  settings.listen = {listen_address, static_cast<std::uint16_t>(options.port)};
-  if (!options.allow.empty()) {
+  if (!line.allow.empty()) {
     std::string bad;
-    auto access = server::AccessList::parse(options.allow, bad);
+    auto access = server::AccessList::parse(line.allow, bad);
     if (!access) {
       spdlog::error("--allow {}: expected an address or ADDRESS/PREFIX", bad);
-      return kExitError;
+      return false;
     }
     settings.access = *access;
   }
-  settings.rate_limit = options.rate_limit;
-  settings.limits.max_in_flight = options.max_in_flight;
-  settings.limits.max_waiters = options.max_waiting;
-  bool root = options.parent_ip == "-1" && options.parent_port == -1;
-  if (!root) {
-    auto parent_address = asio::ip::make_address(options.parent_ip, error);
-    if (error || options.parent_port < 1 || options.parent_port > 65535) {
+  return true;
+}
+
+// PARENT_IP PARENT_PORT (unless -1 -1), then each --parent; logs and returns false on a bad one.
+bool parse_parents(const CommandLine& line, server::ServerSettings& settings) {
+  if (line.parent_ip != "-1" || line.parent_port != -1) {
+    boost::system::error_code error;
+    auto address = asio::ip::make_address(line.parent_ip, error);
+    if (error || line.parent_port < 1 || line.parent_port > 65535) {
       spdlog::error(
           "parent {} {}: expected an IP address and a port from 1 to 65535, or -1 -1 "
           "for no parent",
-          options.parent_ip, options.parent_port);
-      return kExitError;
+          line.parent_ip, line.parent_port);
+      return false;
     }
-    settings.parents.emplace_back(parent_address, static_cast<std::uint16_t>(options.parent_port));
+    settings.parents.emplace_back(address, static_cast<std::uint16_t>(line.parent_port));
   }
-  for (const auto& text : options.extra_parents) {
+  for (const auto& text : line.parents) {
     auto parent = parse_parent(text);
     if (!parent) {
       spdlog::error("--parent {}: expected ADDRESS:PORT, [IPV6]:PORT or HOST:PORT", text);
-      return kExitError;
+      return false;
     }
     settings.parents.push_back(*parent);
   }
-  settings.upstream.protocol = options.parent_protocol == "text" ? server::ParentProtocol::Text
-                                                                 : server::ParentProtocol::Dns;
-  if (options.min_ttl > options.max_ttl) {
-    spdlog::error("--min-ttl {} is above --max-ttl {}", options.min_ttl, options.max_ttl);
-    return kExitError;
-  }
-  settings.threads = options.threads;
-  settings.log_queries = options.log_queries;
-  settings.cache.capacity = options.cache_size;
-  settings.cache.min_ttl = options.min_ttl;
-  settings.cache.max_ttl = options.max_ttl;
-  settings.cache.max_negative_ttl = options.max_negative_ttl;
-  settings.cache.max_stale = std::chrono::seconds(options.max_stale);
-  settings.handler.serve_stale = !options.no_serve_stale;
-  settings.handler.local_negative_ttl = options.negative_ttl;
+  return true;
+}
 
-  auto file = records::load_local_records(options.records);
+// The config with the text options parsed in and checked; logs the first problem.
+std::optional<server::ServerConfig> settle(const CommandLine& line) {
+  server::ServerConfig config = line.config;
+  if (!parse_listen_and_allow(line, config.server) || !parse_parents(line, config.server)) {
+    return std::nullopt;
+  }
+  const auto& cache = config.server.cache;
+  if (cache.min_ttl > cache.max_ttl) {
+    spdlog::error("--min-ttl {} is above --max-ttl {}", cache.min_ttl, cache.max_ttl);
+    return std::nullopt;
+  }
+  return config;
+}
+
+// Null when the file is refused (the problems are logged).
+std::shared_ptr<const records::LocalRecords> load_records(const std::string& path) {
+  auto file = records::load_local_records(path);
   if (!file.ok()) {
     for (const auto& diagnostic : file.diagnostics) spdlog::error("{}", diagnostic.to_string());
-    spdlog::error("{}: refused, {} problem(s); nothing is served", options.records,
-                  file.diagnostics.size());
-    return kExitError;
+    spdlog::error("{}: refused, {} problem(s); nothing is served", path, file.diagnostics.size());
+    return nullptr;
   }
-  auto local = std::move(file.records);
+  return std::move(file.records);
+}
 
-  std::unique_ptr<server::Server> server;
-  try {
-    server = std::make_unique<server::Server>(settings, local);
-  } catch (const boost::system::system_error& bind_error) {
-    if (!options.listen.empty()) {
-      spdlog::error("cannot listen on {}: {}", net::endpoint_text(settings.listen),
-                    bind_error.code().message());
-      return kExitError;
-    }
-    // No IPv6 on this host: the default falls back to IPv4 only.
-    settings.listen.address(asio::ip::address_v4::any());
+// Binds the port. Without --listen, the default (::, IPv6 and IPv4) is tried, then 0.0.0.0 for
+// a host without IPv6. Null (logged) when the port cannot be bound.
+std::unique_ptr<server::Server> start_server(server::ServerSettings settings,
+                                             std::shared_ptr<const records::LocalRecords> local,
+                                             bool listen_given) {
+  for (;;) {
     try {
-      server = std::make_unique<server::Server>(settings, local);
-    } catch (const boost::system::system_error& v4_error) {
-      spdlog::error("cannot listen on {}: {}", net::endpoint_text(settings.listen),
-                    v4_error.code().message());
-      return kExitError;
+      return std::make_unique<server::Server>(settings, local);
+    } catch (const boost::system::system_error& error) {
+      if (listen_given || settings.listen.address().is_v4()) {
+        spdlog::error("cannot listen on {}: {}", net::endpoint_text(settings.listen),
+                      error.code().message());
+        return nullptr;
+      }
+      settings.listen.address(asio::ip::address_v4::any());
     }
   }
-  if (!options.user.empty()) {
-    if (auto problem = drop_privileges(options.user); !problem.empty()) {
-      spdlog::error("--user {}: {}", options.user, problem);
-      return kExitError;
-    }
-    spdlog::info("running as user {}", options.user);
+}
+
+// Logs and returns false when the switch to `user` fails; an empty user stays.
+bool switch_user(const std::string& user) {
+  if (user.empty()) return true;
+  if (auto problem = drop_privileges(user); !problem.empty()) {
+    spdlog::error("--user {}: {}", user, problem);
+    return false;
   }
-  // Loaded as the user that will save it, before anything is served (queries wait in the
-  // socket until run()); a bad file costs only the warm start.
-  if (!options.cache_file.empty()) {
-    std::string cache_error;
-    auto loaded = server::load_cache_file(server->cache(), options.cache_file, cache_error);
-    if (cache_error.empty()) {
-      spdlog::info("loaded {} cache entries from {}", loaded, options.cache_file);
-    } else {
-      spdlog::error("{}: ignored: {}", options.cache_file, cache_error);
-    }
+  spdlog::info("running as user {}", user);
+  return true;
+}
+
+// Loaded as the user that will save it, before anything is served (queries wait in the socket
+// until run()); a bad file costs only the warm start.
+void load_cache(server::Server& server, const std::string& path) {
+  if (path.empty()) return;
+  std::string error;
+  auto loaded = server::load_cache_file(server.cache(), path, error);
+  if (error.empty()) {
+    spdlog::info("loaded {} cache entries from {}", loaded, path);
+  } else {
+    spdlog::error("{}: ignored: {}", path, error);
   }
-  spdlog::info("listening on {}", net::endpoint_text(server->local_endpoint()));
+}
+
+void log_start(const server::Server& server, const records::LocalRecords& local,
+               const server::ServerConfig& config) {
+  const auto& settings = config.server;
+  spdlog::info("listening on {}", net::endpoint_text(server.local_endpoint()));
   std::string parents;
   for (const auto& parent : settings.parents) {
     parents += (parents.empty() ? "" : ", ") + net::endpoint_text(parent);
   }
-  spdlog::info("{} records for {} names from {} ({}); {}; {} thread(s)", local->record_count(),
-               local->name_count(), options.records, describe_memory(*local),
+  spdlog::info("{} records for {} names from {} ({}); {}; {} thread(s)", local.record_count(),
+               local.name_count(), config.records, describe_memory(local),
                parents.empty() ? std::string("no parent (root)")
-                               : fmt::format("parent {} over {}", parents, options.parent_protocol),
+                               : fmt::format("parent {} over {}", parents,
+                                             protocol_name(settings.upstream.protocol)),
                settings.threads);
-  // The server holds the records from here on; a reference kept here would keep the first file
-  // resident beside every reloaded one.
-  local.reset();
+}
 
-  // Signals, reloads and the file watch run on their own thread, off the serving path.
+// Serves until SIGINT or SIGTERM. Signals, reloads, the file watch and the cache saves run on
+// their own thread, off the serving path.
+void serve(server::Server& server, const server::ServerConfig& config) {
   asio::io_context control_io(1);
   asio::signal_set signals(control_io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& wait_error, int signal_number) {
         if (wait_error) return;
         if (signal_number == SIGHUP) {
-          spdlog::info("SIGHUP received, reloading {}", options.records);
-          reload(*server, options.records);
+          spdlog::info("SIGHUP received, reloading {}", config.records);
+          reload(server, config.records);
           signals.async_wait(on_signal);
           return;
         }
         spdlog::info("signal {} received, shutting down", signal_number);
-        server->stop();
+        server.stop();
       };
   signals.async_wait(on_signal);
   std::optional<FileWatch> watch;
-  if (options.watch) {
-    watch.emplace(control_io, options.records, [&] {
-      spdlog::info("{} changed, reloading", options.records);
-      reload(*server, options.records);
+  if (config.watch) {
+    watch.emplace(control_io, config.records, [&] {
+      spdlog::info("{} changed, reloading", config.records);
+      reload(server, config.records);
     });
   }
   std::optional<server::CachePersistence> persistence;
-  if (!options.cache_file.empty()) {
-    persistence.emplace(control_io, server->cache(), options.cache_file,
-                        std::chrono::seconds(options.cache_save_interval));
+  if (!config.cache_file.empty()) {
+    persistence.emplace(control_io, server.cache(), config.cache_file, config.cache_save_interval);
   }
   std::jthread control_thread([&] { control_io.run(); });
-  server->run();
+  server.run();
   control_io.stop();
   if (persistence) persistence->save(true);
+}
+
+// Returns the exit status.
+int run_server(const CommandLine& line) {
+  setup_logging(line.config.log_level);
+  raise_descriptor_limit();
+  auto config = settle(line);
+  if (!config) return kExitError;
+  auto local = load_records(config->records);
+  if (!local) return kExitError;
+  auto server = start_server(config->server, local, !line.listen.empty());
+  if (!server || !switch_user(config->user)) return kExitError;
+  load_cache(*server, config->cache_file);
+  log_start(*server, *local, *config);
+  // The server holds the records from here on; a reference kept here would keep the first file
+  // resident beside every reloaded one.
+  local.reset();
+  serve(*server, *config);
   return kExitOk;
+}
+
+// Binds a whole number of seconds (CLI11 converts no std::chrono type): read as an unsigned
+// integer, shown with the field's value as its default.
+CLI::Option* add_seconds(CLI::App& command, const std::string& name, std::chrono::seconds& field,
+                         const std::string& description) {
+  return command
+      .add_option_function<std::uint32_t>(
+          name, [&field](const std::uint32_t& value) { field = std::chrono::seconds(value); },
+          description)
+      ->default_str(std::to_string(field.count()));
+}
+
+// PORT PARENT_IP PARENT_PORT RECORDS.
+void add_arguments(CLI::App& command, CommandLine& line) {
+  auto& config = line.config;
+  auto& settings = config.server;
+  command
+      .add_option_function<int>(
+          "PORT",
+          [&settings](const int& port) { settings.listen.port(static_cast<std::uint16_t>(port)); },
+          "UDP port to listen on (0: any free port)")
+      ->required()
+      ->check(CLI::Range(0, 65535));
+  command.add_option("PARENT_IP", line.parent_ip, "Parent server's IP address, -1 for none")
+      ->required();
+  command.add_option("PARENT_PORT", line.parent_port, "Parent server's port, -1 for none")
+      ->required();
+  command.add_option("RECORDS", config.records, "Record file (name,address,ttl lines)")->required();
+}
+
+// Where to listen and how to reach the parents.
+void add_network_options(CLI::App& command, CommandLine& line) {
+  auto& settings = line.config.server;
+  command.add_option("--listen", line.listen,
+                     "Address to listen on (default: :: for IPv6 and IPv4, else 0.0.0.0)");
+  command.add_option("--threads", settings.threads, "Worker threads (default: one per core)")
+      ->check(CLI::Range(1, 256));
+  auto& protocol = settings.upstream.protocol;
+  command
+      .add_option_function<std::string>(
+          "--parent-protocol",
+          [&protocol](const std::string& name) {
+            protocol = name == "text" ? server::ParentProtocol::Text : server::ParentProtocol::Dns;
+          },
+          "How to talk to the parent: dns, or text for the course's protocol")
+      ->check(CLI::IsMember({"dns", "text"}))
+      ->default_str(protocol_name(protocol));
+  command
+      .add_option("--parent", line.parents,
+                  "Another parent, ADDRESS:PORT, [IPV6]:PORT or HOST:PORT (repeatable); "
+                  "failover between parents, the fastest preferred")
+      ->take_all();
+}
+
+void add_cache_options(CLI::App& command, server::ServerConfig& config) {
+  auto& settings = config.server;
+  command.add_option("--cache-size", settings.cache.capacity, "Most answers kept in the cache")
+      ->check(CLI::Range(std::size_t{0}, std::size_t{100'000'000}))
+      ->capture_default_str();
+  command.add_option("--min-ttl", settings.cache.min_ttl, "Keep cached answers at least this long")
+      ->capture_default_str();
+  command.add_option("--max-ttl", settings.cache.max_ttl, "Keep cached answers at most this long")
+      ->capture_default_str();
+  command
+      .add_option("--max-negative-ttl", settings.cache.max_negative_ttl,
+                  "Keep NXDOMAIN/NODATA answers at most this long")
+      ->capture_default_str();
+  command.add_flag_callback(
+      "--no-serve-stale", [&settings] { settings.handler.serve_stale = false; },
+      "Never answer with expired data when the parent fails (RFC 8767)");
+  add_seconds(command, "--max-stale", settings.cache.max_stale,
+              "Serve expired answers at most this many seconds past their TTL");
+  command.add_option("--cache-file", config.cache_file,
+                     "Keep the cache in this file: loaded at start, saved periodically and at "
+                     "shutdown (written atomically; a corrupt file is ignored)");
+  add_seconds(command, "--cache-save-interval", config.cache_save_interval,
+              "Seconds between saves of --cache-file")
+      ->check(CLI::Range(1u, 86'400u));
+}
+
+// Reloads, access, limits, the user and logging.
+void add_serving_options(CLI::App& command, CommandLine& line) {
+  auto& config = line.config;
+  auto& settings = config.server;
+  command.add_flag("--watch", config.watch,
+                   "Reload RECORDS when it changes (SIGHUP always reloads it)");
+  command
+      .add_option("--negative-ttl", settings.handler.local_negative_ttl,
+                  "TTL of NXDOMAIN/NODATA answers for names this server is authoritative for")
+      ->capture_default_str();
+  command
+      .add_option("--allow", line.allow,
+                  "Clients allowed, ADDRESS/PREFIX (repeatable); replaces the default of "
+                  "loopback and private networks; others get REFUSED")
+      ->take_all();
+  command
+      .add_option("--rate-limit", settings.rate_limit,
+                  "Queries per second per client (IPv4 address, IPv6 /64); excess is "
+                  "dropped; 0: no limit")
+      ->capture_default_str();
+  command
+      .add_option("--max-in-flight", settings.limits.max_in_flight,
+                  "Questions asked of the parents at once, per thread; beyond, SERVFAIL")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
+  command
+      .add_option("--max-waiting", settings.limits.max_waiters,
+                  "Clients waiting on one question; beyond, SERVFAIL")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
+  command.add_option("--user", config.user,
+                     "Switch to this user after binding the port (start as root for port 53)");
+  command.add_flag("--log-queries", settings.log_queries, "Log every query and its outcome");
+  command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
 }
 
 }  // namespace
 
 Subcommand add_server_command(CLI::App& app) {
-  auto options = std::make_shared<ServerOptions>();
+  auto line = std::make_shared<CommandLine>();
   auto* command = app.add_subcommand(
       "server", "Serve the records of RECORDS over UDP, forwarding other names to a parent.");
-  command->add_option("PORT", options->port, "UDP port to listen on (0: any free port)")
-      ->required()
-      ->check(CLI::Range(0, 65535));
-  command->add_option("PARENT_IP", options->parent_ip, "Parent server's IP address, -1 for none")
-      ->required();
-  command->add_option("PARENT_PORT", options->parent_port, "Parent server's port, -1 for none")
-      ->required();
-  command->add_option("RECORDS", options->records, "Record file (name,address,ttl lines)")
-      ->required();
-  command->add_option("--listen", options->listen,
-                      "Address to listen on (default: :: for IPv6 and IPv4, else 0.0.0.0)");
-  command->add_option("--threads", options->threads, "Worker threads (default: one per core)")
-      ->check(CLI::Range(1, 256));
-  command
-      ->add_option("--parent-protocol", options->parent_protocol,
-                   "How to talk to the parent: dns, or text for the course's protocol")
-      ->check(CLI::IsMember({"dns", "text"}))
-      ->capture_default_str();
-  command
-      ->add_option("--parent", options->extra_parents,
-                   "Another parent, ADDRESS:PORT, [IPV6]:PORT or HOST:PORT (repeatable); "
-                   "failover between parents, the fastest preferred")
-      ->take_all();
-  command->add_option("--cache-size", options->cache_size, "Most answers kept in the cache")
-      ->check(CLI::Range(std::size_t{0}, std::size_t{100'000'000}))
-      ->capture_default_str();
-  command->add_option("--min-ttl", options->min_ttl, "Keep cached answers at least this long")
-      ->capture_default_str();
-  command->add_option("--max-ttl", options->max_ttl, "Keep cached answers at most this long")
-      ->capture_default_str();
-  command
-      ->add_option("--max-negative-ttl", options->max_negative_ttl,
-                   "Keep NXDOMAIN/NODATA answers at most this long")
-      ->capture_default_str();
-  command->add_flag("--no-serve-stale", options->no_serve_stale,
-                    "Never answer with expired data when the parent fails (RFC 8767)");
-  command
-      ->add_option("--max-stale", options->max_stale,
-                   "Serve expired answers at most this many seconds past their TTL")
-      ->capture_default_str();
-  command->add_option("--cache-file", options->cache_file,
-                      "Keep the cache in this file: loaded at start, saved periodically and at "
-                      "shutdown (written atomically; a corrupt file is ignored)");
-  command
-      ->add_option("--cache-save-interval", options->cache_save_interval,
-                   "Seconds between saves of --cache-file")
-      ->check(CLI::Range(1u, 86'400u))
-      ->capture_default_str();
-  command->add_flag("--watch", options->watch,
-                    "Reload RECORDS when it changes (SIGHUP always reloads it)");
-  command
-      ->add_option("--negative-ttl", options->negative_ttl,
-                   "TTL of NXDOMAIN/NODATA answers for names this server is authoritative for")
-      ->capture_default_str();
-  command
-      ->add_option("--allow", options->allow,
-                   "Clients allowed, ADDRESS/PREFIX (repeatable); replaces the default of "
-                   "loopback and private networks; others get REFUSED")
-      ->take_all();
-  command
-      ->add_option("--rate-limit", options->rate_limit,
-                   "Queries per second per client (IPv4 address, IPv6 /64); excess is "
-                   "dropped; 0: no limit")
-      ->capture_default_str();
-  command
-      ->add_option("--max-in-flight", options->max_in_flight,
-                   "Questions asked of the parents at once, per thread; beyond, SERVFAIL")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
-      ->capture_default_str();
-  command
-      ->add_option("--max-waiting", options->max_waiting,
-                   "Clients waiting on one question; beyond, SERVFAIL")
-      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
-      ->capture_default_str();
-  command->add_option("--user", options->user,
-                      "Switch to this user after binding the port (start as root for port 53)");
-  command->add_flag("--log-queries", options->log_queries, "Log every query and its outcome");
-  command->add_option("--log-level", options->log_level, "trace, debug, info, warn, error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
-      ->capture_default_str();
+  add_arguments(*command, *line);
+  add_network_options(*command, *line);
+  add_cache_options(*command, line->config);
+  add_serving_options(*command, *line);
   command->footer(
       "Examples:\n"
       "  resolver server 1200 -1 -1 data/parent.txt           # a root: no parent\n"
       "  resolver server 1199 127.0.0.1 1200 data/ips.txt     # misses go to the parent\n\n"
       "Exit status: 0 after SIGINT or SIGTERM, 2 when the record file is refused or the port\n"
       "cannot be bound.");
-  return {command, [options] { return run_server(*options); }};
+  return {command, [line] { return run_server(*line); }};
 }
 
 }  // namespace resolver::cli

@@ -2,16 +2,19 @@
 //
 // Each worker owns an io_context, a socket bound with SO_REUSEPORT to the same address, its
 // Upstream and Forwarder; the kernel spreads clients across the sockets. The local records,
-// the cache, the questions in flight and what is known of the parents are shared. Binding happens in the constructor,
-// so errors surface before `run`. The first worker also probes the parents for forwarding
-// loops: a query for a random name under resolver.invalid that must never come back to us.
+// the cache, the questions in flight and what is known of the parents are shared. Binding
+// happens in the constructor, so errors surface before `run`. The first worker also probes the
+// parents for forwarding loops: a query for a random name under resolver.invalid that must never
+// come back to us.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "resolver/cache/cache.hpp"
@@ -25,15 +28,20 @@
 
 namespace resolver::server {
 
+// What the server is told. Every default is written once: here, or in the struct of the part
+// that uses it (cache, handler, upstream, forwarder limits). `resolver server` fills it from
+// its options (see settings.hpp for the process around it).
 struct ServerSettings {
-  boost::asio::ip::udp::endpoint listen{boost::asio::ip::address_v4::any(), 53};
+  // "::" takes IPv6 and IPv4 (the sockets are not v6-only); the CLI falls back to 0.0.0.0 on a
+  // host without IPv6.
+  boost::asio::ip::udp::endpoint listen{boost::asio::ip::address_v6::any(), 53};
   std::vector<boost::asio::ip::udp::endpoint> parents;  // none: a root
   UpstreamSettings upstream;
   // How often each parent is probed for a forwarding loop (also once at start).
   std::chrono::seconds loop_probe_interval{60};
   HandlerSettings handler;
   cache::CacheSettings cache;
-  unsigned threads = 1;
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());  // one per core
   bool log_queries = false;
   AccessList access = AccessList::private_networks();
   std::uint32_t rate_limit = 0;  // queries per second per client; 0: off
