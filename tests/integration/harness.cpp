@@ -79,8 +79,12 @@ bool is_loop_probe(const Bytes& query) {
 
 }  // namespace
 
-std::string binary() { return RESOLVER_BINARY; }
-std::string source_dir() { return RESOLVER_SOURCE_DIR; }
+std::string binary() {
+  return RESOLVER_BINARY;
+}
+std::string source_dir() {
+  return RESOLVER_SOURCE_DIR;
+}
 
 std::string temp_dir() {
   static std::string dir = [] {
@@ -317,7 +321,9 @@ std::optional<std::uint16_t> extended_error_of(const Bytes& reply) {
   return std::nullopt;
 }
 
-Bytes to_bytes(const std::string& text) { return Bytes(text.begin(), text.end()); }
+Bytes to_bytes(const std::string& text) {
+  return Bytes(text.begin(), text.end());
+}
 
 std::optional<std::string> text_query(std::uint16_t port, const std::string& datagram,
                                       std::chrono::milliseconds timeout) {
@@ -469,9 +475,13 @@ UdpClient::UdpClient(std::uint16_t port) {
   connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
 }
 
-UdpClient::~UdpClient() { close(fd_); }
+UdpClient::~UdpClient() {
+  close(fd_);
+}
 
-void UdpClient::send(const Bytes& datagram) { ::send(fd_, datagram.data(), datagram.size(), 0); }
+void UdpClient::send(const Bytes& datagram) {
+  ::send(fd_, datagram.data(), datagram.size(), 0);
+}
 
 std::optional<Bytes> UdpClient::receive(std::uint16_t id, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -500,6 +510,32 @@ resolver::dns::ResourceRecord a_record(const std::string& name, const std::strin
   record.ttl = ttl;
   record.rdata = parsed->rdata;
   return record;
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds step) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto polled = std::chrono::steady_clock::now();
+    if (condition()) return true;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return false;
+    // Pacing between polls of the condition, never past the deadline (one last poll there).
+    std::this_thread::sleep_until(std::min(polled + step, deadline));
+  }
+}
+
+std::optional<std::uint32_t> first_answer_ttl(const Bytes& reply) {
+  using namespace resolver::dns;
+  try {
+    WireReader reader(reply);
+    Header header = Header::read(reader);
+    if (header.ancount == 0) return std::nullopt;
+    for (int i = 0; i < header.qdcount; ++i) Question::read(reader);
+    return read_record(reader).ttl;
+  } catch (const WireError&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace harness

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -179,5 +179,18 @@ class UdpClient {
 
 resolver::dns::ResourceRecord a_record(const std::string& name, const std::string& address,
                                        std::uint32_t ttl);
+
+// Polls an observable condition until it holds: calls `condition` at most once per `step`
+// (a pause only when the call itself took less) until it returns true or `timeout` has passed.
+// Returns whether it held. For waits where real time must pass on the server's clock (a TTL
+// running out, a rate limiter's tokens coming back): the test goes on the moment the condition
+// holds instead of sleeping a fixed time. `step` paces the polls so that a condition that asks
+// the server does not flood it; a condition that itself waits (an exchange with a timeout) may
+// use a small step.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds step = 50ms);
+
+// The TTL of the first answer record of a DNS reply; nullopt when it has none or is not DNS.
+std::optional<std::uint32_t> first_answer_ttl(const Bytes& reply);
 
 }  // namespace harness

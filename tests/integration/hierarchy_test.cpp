@@ -27,8 +27,7 @@ CommandResult client(std::uint16_t port, std::vector<std::string> args) {
 TEST_CASE("the child answers its own names without asking the parent", "[hierarchy]") {
   FakeParent parent([](const Bytes&) { return std::vector<Bytes>{}; });
   ResolverServer child(write_temp_file("child-local.txt", kChildRecords), parent.port());
-  CHECK(text_query(child.port(), "printer.lab.example") ==
-        "printer.lab.example,172.16.20.50,3600");
+  CHECK(text_query(child.port(), "printer.lab.example") == "printer.lab.example,172.16.20.50,3600");
   auto result = client(child.port(), {"printer.lab.example"});
   CHECK(result.exit_code == 0);
   CHECK(result.out == "172.16.20.50\n");
@@ -63,8 +62,7 @@ TEST_CASE("a cached answer is served after the parent stops, with its TTL counti
   CHECK(ttl >= 55);
 }
 
-TEST_CASE("an answer is fetched from the parent again only after its TTL expires",
-          "[hierarchy]") {
+TEST_CASE("an answer is fetched from the parent again only after its TTL expires", "[hierarchy]") {
   FakeParent parent([](const Bytes& query) {
     return std::vector<Bytes>{dns_reply(query, {a_record("short.example", "192.0.2.7", 1)})};
   });
@@ -73,12 +71,15 @@ TEST_CASE("an answer is fetched from the parent again only after its TTL expires
   REQUIRE(udp_exchange(child.port(), dns_query("short.example", RrType::A)));
   REQUIRE(udp_exchange(child.port(), dns_query("short.example", RrType::A)));
   CHECK(parent.queries() == 1);
-  // Ask until the cache lets a query through to the parent again: that must not happen
-  // before the one-second TTL is over, and must happen soon after.
-  while (parent.queries() == 1 && std::chrono::steady_clock::now() - start < 5s) {
-    REQUIRE(udp_exchange(child.port(), dns_query("short.example", RrType::A)));
-    std::this_thread::sleep_for(50ms);
-  }
+  // Ask (paced) until the cache lets a query through to the parent again: that must not
+  // happen before the one-second TTL is over, and must happen soon after.
+  bool refetched = wait_until(
+      [&] {
+        REQUIRE(udp_exchange(child.port(), dns_query("short.example", RrType::A)));
+        return parent.queries() >= 2;
+      },
+      5s, 50ms);
+  if (!refetched) FAIL("the parent saw no second query within 5 s");
   auto refetched_after = std::chrono::steady_clock::now() - start;
   CHECK(parent.queries() == 2);
   CHECK(refetched_after >= 1s);
@@ -148,16 +149,38 @@ TEST_CASE("in a three-level hierarchy TTLs count down across levels and stale an
   ResolverServer grandchild(write_temp_file("three-grandchild.txt", "gc.example,192.0.2.3,60\n"),
                             child.port());
   REQUIRE(text_query(child.port(), "deep.example") == "deep.example,192.0.2.77,3");
-  // A second later the grandchild's first ask reaches the child's cache, which has counted down.
-  std::this_thread::sleep_for(1100ms);
+  // Once the child's own answer has counted down (TTL 1 is a second after it was stored), the
+  // grandchild's first ask reaches the child's cache, which must pass on what is left.
+  std::optional<std::string> from_child;
+  bool counted_down = wait_until(
+      [&] {
+        from_child = text_query(child.port(), "deep.example");
+        return from_child != "deep.example,192.0.2.77,3" &&
+               from_child != "deep.example,192.0.2.77,2";
+      },
+      5s, 50ms);
+  if (!counted_down)
+    FAIL("the child's TTL did not count down below 2 within 5 s"
+         << "; it last answered " << from_child.value_or("nothing"));
+  REQUIRE((from_child == "deep.example,192.0.2.77,1" || from_child == "deep.example,192.0.2.77,0"));
   auto from_grandchild = text_query(grandchild.port(), "deep.example");
   REQUIRE(from_grandchild);
   CHECK((*from_grandchild == "deep.example,192.0.2.77,1" ||
          *from_grandchild == "deep.example,192.0.2.77,0"));
-  // The root dies; once the TTL is over, the child serves its stale copy (TTL 30) and the
-  // grandchild passes it on.
+  // The root dies; once the TTL is over (the child itself answers stale, TTL 30), the child
+  // serves its stale copy to the grandchild too, and the grandchild passes it on.
   CHECK(root.stop() == 0);
-  std::this_thread::sleep_for(2100ms);
+  bool expired = wait_until(
+      [&] {
+        from_child = text_query(child.port(), "deep.example", 5s);
+        return from_child != "deep.example,192.0.2.77,1" &&
+               from_child != "deep.example,192.0.2.77,0";
+      },
+      8s, 50ms);
+  if (!expired)
+    FAIL("the child's cached answer did not expire within 8 s"
+         << "; it last answered " << from_child.value_or("nothing"));
+  REQUIRE(from_child == "deep.example,192.0.2.77,30");
   auto start = std::chrono::steady_clock::now();
   CHECK(text_query(grandchild.port(), "deep.example", 5s) == "deep.example,192.0.2.77,30");
   CHECK(std::chrono::steady_clock::now() - start < 3s);
