@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(cmake ninja-build g++ libboost1.81-dev libcli11-dev libfmt-dev libspdlog-dev catch2)
 # Sanitizer and fuzzing builds use clang; the integration tests drive real peers.
-TEST_PACKAGES=(clang libclang-rt-14-dev bind9-dnsutils knot-dnsutils unbound dnsmasq-base)
+TEST_PACKAGES=(clang libclang-rt-14-dev clang-format bind9-dnsutils knot-dnsutils unbound dnsmasq-base)
 JOBS="${JOBS:-$(nproc)}"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -55,8 +55,17 @@ MSG
   ./build/resolver server 1199 127.0.0.1 1200 data/ips.txt
 }
 
+# Every C++ file follows .clang-format; CI fails on the first that does not.
+check_format() {
+  local files
+  mapfile -t files < <(git ls-files '*.cpp' '*.hpp' '*.h')
+  clang-format --dry-run --Werror "${files[@]}"
+  echo "clang-format: ${#files[@]} files follow .clang-format"
+}
+
 test_all() {
   install_missing "${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+  check_format
   build build
   (cd build && ctest --output-on-failure -j "$JOBS")
   build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
