@@ -5,6 +5,7 @@
 
 #include "harness.hpp"
 #include "resolver/dns/query_parser.hpp"
+#include "support/records.hpp"
 #include "support/strings.hpp"
 
 using namespace harness;
@@ -15,31 +16,13 @@ namespace {
 
 const std::string kRecords = "local.example,192.0.2.1,60\n";
 
-CommandResult dig(std::uint16_t port, std::vector<std::string> args) {
-  REQUIRE(have_program("dig"));  // bind9-dnsutils, installed by ./dev.sh test
-  std::vector<std::string> argv{"dig",     "@127.0.0.1", "-p", std::to_string(port),
-                                "+time=2", "+tries=1"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv);
-}
-
-ResourceRecord cname_record(const std::string& name, const std::string& target) {
-  ResourceRecord record;
-  record.name = DnsName::from_text(name);
-  record.type = RrType::CNAME;
-  record.ttl = 3600;
-  auto wire = DnsName::from_text(target).wire();
-  record.rdata.assign(wire.begin(), wire.end());
-  return record;
-}
-
 // A parent whose reply to `lure.example` also carries records for names nobody asked about, in
 // the answer and the authority sections, beside a CNAME chain; other names get 192.0.2.99.
 std::vector<Bytes> poisoning_parent(const Bytes& query) {
   auto parse = parse_query(query);
   if (parse.query.question.name == DnsName::from_text("lure.example")) {
     return {dns_reply(query,
-                      {cname_record("lure.example", "chain.example"),
+                      {test_support::cname_record("lure.example", "chain.example", 3600),
                        a_record("chain.example", "192.0.2.50", 3600),
                        a_record("victim.example", "6.6.6.6", 3600)},
                       Rcode::NoError, {a_record("victim-ns.example", "6.6.6.7", 3600)})};

@@ -22,14 +22,6 @@ const std::string kRecords =
     "multi.example.org,192.0.2.3,60\n"
     "v6.example.org,2001:db8::6,120\n";
 
-CommandResult dig(std::uint16_t port, std::vector<std::string> args) {
-  REQUIRE(have_program("dig"));  // bind9-dnsutils, installed by ./dev.sh test
-  std::vector<std::string> argv{"dig",     "@127.0.0.1", "-p", std::to_string(port),
-                                "+time=2", "+tries=1"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv);
-}
-
 }  // namespace
 
 TEST_CASE("dig gets A, AAAA and several records, authoritative", "[dns]") {

@@ -68,6 +68,17 @@ sockaddr_in loopback(std::uint16_t port) {
   return address;
 }
 
+// A UDP socket bound to 127.0.0.1 on a port the kernel picks, written to `port`.
+int bind_loopback_udp(std::uint16_t& port) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  auto address = loopback(0);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
 // The forwarding-loop probes a resolver sends its parents (see ParentSet) are not queries a
 // test asks for; the fake parent neither counts nor answers them.
 bool is_loop_probe(const Bytes& query) {
@@ -363,13 +374,16 @@ std::uint16_t free_udp_port() {
   return ntohs(address.sin_port);
 }
 
+CommandResult dig(std::uint16_t port, const std::vector<std::string>& args) {
+  if (!have_program("dig")) throw std::runtime_error("dig is missing: install bind9-dnsutils");
+  std::vector<std::string> argv{"dig",     "@127.0.0.1", "-p", std::to_string(port),
+                                "+time=2", "+tries=1"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
 FakeParent::FakeParent(Respond respond) : respond_(std::move(respond)) {
-  fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  auto address = loopback(0);
-  bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-  port_ = ntohs(address.sin_port);
+  fd_ = bind_loopback_udp(port_);
   thread_ = std::thread([this] {
     Bytes buffer(65536);
     while (!stopping_) {
@@ -412,12 +426,7 @@ Bytes dns_reply(const Bytes& query, const std::vector<resolver::dns::ResourceRec
 }
 
 HoldingParent::HoldingParent() {
-  fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  auto address = loopback(0);
-  bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-  port_ = ntohs(address.sin_port);
+  fd_ = bind_loopback_udp(port_);
   thread_ = std::thread([this] {
     Bytes buffer(65536);
     while (!stopping_) {

@@ -44,6 +44,10 @@ CommandResult run(const std::vector<std::string>& argv, const std::string& input
 
 bool have_program(const std::string& name);
 
+// dig @127.0.0.1 -p PORT +time=2 +tries=1 ARGS...; throws (failing the test) when dig is
+// missing: bind9-dnsutils is installed by ./dev.sh test.
+CommandResult dig(std::uint16_t port, const std::vector<std::string>& args);
+
 // The lines of `text` in sorted order: answers with several records are rotated (round robin).
 std::vector<std::string> sorted_lines(const std::string& text);
 
