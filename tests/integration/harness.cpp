@@ -88,6 +88,25 @@ bool is_loop_probe(const Bytes& query) {
              resolver::dns::DnsName::from_text("loop-probe.resolver.invalid"));
 }
 
+// A scripted peer's receive loop: every query on `fd` until `stopping`, loop probes left out
+// (they are not queries a test sent), handed over with the address it came from.
+void receive_queries(int fd, const std::atomic<bool>& stopping,
+                     const std::function<void(Bytes, const sockaddr*, socklen_t)>& on_query) {
+  Bytes buffer(65536);
+  while (!stopping) {
+    pollfd pfd{fd, POLLIN, 0};
+    if (poll(&pfd, 1, 50) != 1) continue;
+    sockaddr_storage client{};
+    socklen_t length = sizeof client;
+    ssize_t n = recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&client),
+                         &length);
+    if (n < 0) continue;
+    Bytes query(buffer.begin(), buffer.begin() + n);
+    if (is_loop_probe(query)) continue;
+    on_query(std::move(query), reinterpret_cast<const sockaddr*>(&client), length);
+  }
+}
+
 }  // namespace
 
 std::string binary() {
@@ -385,23 +404,12 @@ CommandResult dig(std::uint16_t port, const std::vector<std::string>& args) {
 FakeParent::FakeParent(Respond respond) : respond_(std::move(respond)) {
   fd_ = bind_loopback_udp(port_);
   thread_ = std::thread([this] {
-    Bytes buffer(65536);
-    while (!stopping_) {
-      pollfd pfd{fd_, POLLIN, 0};
-      if (poll(&pfd, 1, 50) != 1) continue;
-      sockaddr_in client{};
-      socklen_t client_length = sizeof client;
-      ssize_t n = recvfrom(fd_, buffer.data(), buffer.size(), 0,
-                           reinterpret_cast<sockaddr*>(&client), &client_length);
-      if (n < 0) continue;
-      Bytes query(buffer.begin(), buffer.begin() + n);
-      if (is_loop_probe(query)) continue;
+    receive_queries(fd_, stopping_, [this](Bytes query, const sockaddr* client, socklen_t length) {
       ++queries_;
       for (const auto& reply : respond_(query)) {
-        sendto(fd_, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&client),
-               client_length);
+        sendto(fd_, reply.data(), reply.size(), 0, client, length);
       }
-    }
+    });
   });
 }
 
@@ -428,23 +436,13 @@ Bytes dns_reply(const Bytes& query, const std::vector<resolver::dns::ResourceRec
 HoldingParent::HoldingParent() {
   fd_ = bind_loopback_udp(port_);
   thread_ = std::thread([this] {
-    Bytes buffer(65536);
-    while (!stopping_) {
-      pollfd pfd{fd_, POLLIN, 0};
-      if (poll(&pfd, 1, 50) != 1) continue;
-      sockaddr_storage client{};
-      socklen_t client_length = sizeof client;
-      ssize_t n = recvfrom(fd_, buffer.data(), buffer.size(), 0,
-                           reinterpret_cast<sockaddr*>(&client), &client_length);
-      if (n < 0) continue;
-      Bytes query(buffer.begin(), buffer.begin() + n);
-      if (is_loop_probe(query)) continue;
-      auto* bytes = reinterpret_cast<const std::uint8_t*>(&client);
+    receive_queries(fd_, stopping_, [this](Bytes query, const sockaddr* client, socklen_t length) {
+      auto* bytes = reinterpret_cast<const std::uint8_t*>(client);
       std::lock_guard lock(mutex_);
-      held_.push_back({std::move(query), {bytes, bytes + client_length}});
+      held_.push_back({std::move(query), {bytes, bytes + length}});
       ++total_;
       arrived_.notify_all();
-    }
+    });
   });
 }
 
