@@ -22,14 +22,13 @@ void Forwarder::refuse(const dns::Question& question, const Reply& reply) const 
 
 void Forwarder::forward(const dns::Question& question, Reply reply) {
   std::string key = cache::question_key(question);
-  // The reply is kept for refuse(): join() consumes the waiter only when it takes it.
-  InFlight::Waiter waiter{&io_, reply};
+  InFlight::Waiter waiter{&io_, std::move(reply)};
   bool may_start = started_.size() < limits_.max_in_flight;
   switch (in_flight_.join(key, std::move(waiter), limits_.max_waiters, may_start)) {
     case InFlight::Join::Joined:
       return;
     case InFlight::Join::Full:
-      refuse(question, reply);
+      refuse(question, waiter.reply);  // join() leaves a refused waiter as it was
       return;
     case InFlight::Join::Start:
       break;

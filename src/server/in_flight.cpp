@@ -4,7 +4,7 @@
 
 namespace resolver::server {
 
-InFlight::Join InFlight::join(const std::string& key, Waiter waiter, std::size_t max_waiters,
+InFlight::Join InFlight::join(const std::string& key, Waiter&& waiter, std::size_t max_waiters,
                               bool may_start) {
   std::lock_guard lock(mutex_);
   auto existing = questions_.find(key);

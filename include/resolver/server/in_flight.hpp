@@ -34,8 +34,9 @@ class InFlight {
   };
 
   // Adds `waiter` to the question `key`. When no query is in flight for it, one is registered
-  // only if `may_start` (the caller's worker is below its in-flight limit).
-  Join join(const std::string& key, Waiter waiter, std::size_t max_waiters, bool may_start);
+  // only if `may_start` (the caller's worker is below its in-flight limit). On Full, `waiter`
+  // is left as it was, so the caller can still answer it.
+  Join join(const std::string& key, Waiter&& waiter, std::size_t max_waiters, bool may_start);
   // Registers a query without a waiter (a prefetch); false when one is already in flight.
   bool claim(const std::string& key);
   // Ends the query for `key`: its waiters, the entry removed.
