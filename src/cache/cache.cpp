@@ -16,11 +16,9 @@ void set_ttls(dns::Answer& answer, std::uint32_t ttl) {
 enum class Kind { Uncacheable, Positive, Negative };
 
 Kind kind_of(const dns::Answer& answer) {
-  if (answer.rcode == dns::Rcode::NoError && !answer.answers.empty()) return Kind::Positive;
-  bool negative = (answer.rcode == dns::Rcode::NxDomain ||
-                   (answer.rcode == dns::Rcode::NoError && answer.answers.empty())) &&
-                  !answer.authority.empty();
-  return negative ? Kind::Negative : Kind::Uncacheable;
+  if (!answer.is_final()) return Kind::Uncacheable;
+  if (!answer.is_negative()) return Kind::Positive;
+  return answer.authority.empty() ? Kind::Uncacheable : Kind::Negative;
 }
 
 // The question a key was made from; the key holds the name's canonical (lower-case) form.

@@ -20,6 +20,7 @@
 #include "resolver/client/interactive.hpp"
 #include "resolver/client/name_source.hpp"
 #include "resolver/client/progress.hpp"
+#include "resolver/net/endpoint.hpp"
 
 namespace resolver::cli {
 namespace {
@@ -54,23 +55,13 @@ int exit_status(client::LookupStatus status) {
 }
 
 // SERVER as an IPv4 or IPv6 address (brackets allowed), else a host name resolved once.
-std::optional<udp::endpoint> resolve_server(asio::io_context& io, std::string host,
+std::optional<udp::endpoint> resolve_server(asio::io_context& /*io*/, std::string host,
                                             std::uint16_t port) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
+  auto resolved = net::resolve_endpoint(host, port);
+  if (!resolved.endpoint) {
+    fmt::print(stderr, "resolver: {}: cannot resolve the server: {}\n", host, resolved.error);
   }
-  boost::system::error_code error;
-  auto address = asio::ip::make_address(host, error);
-  if (!error) return udp::endpoint(address, port);
-  udp::resolver resolver(io);
-  auto results =
-      resolver.resolve(host, std::to_string(port), udp::resolver::numeric_service, error);
-  if (error || results.empty()) {
-    fmt::print(stderr, "resolver: {}: cannot resolve the server: {}\n", host,
-               error ? error.message() : "no address");
-    return std::nullopt;
-  }
-  return results.begin()->endpoint();  // the first, as getaddrinfo(3) orders them
+  return resolved.endpoint;
 }
 
 // Writes each name's lines as the batch delivers them, keeps the exit status and the progress

@@ -10,7 +10,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -42,27 +41,11 @@ struct CommandLine {
 };
 
 // "192.0.2.1:53", "[2001:db8::1]:53" or "host.example:53"; host names are resolved once, now.
+// Logs why a value is refused; the caller adds the forms it takes.
 std::optional<asio::ip::udp::endpoint> parse_parent(const std::string& text) {
-  auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon + 1 == text.size()) return std::nullopt;
-  std::string host = text.substr(0, colon);
-  std::string port = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int number = 0;
-  auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
-  if (error != std::errc() || end != port.data() + port.size() || number < 1 || number > 65535) {
-    return std::nullopt;
-  }
-  boost::system::error_code address_error;
-  auto address = asio::ip::make_address(host, address_error);
-  if (!address_error) return asio::ip::udp::endpoint(address, static_cast<std::uint16_t>(number));
-  asio::io_context io;
-  asio::ip::udp::resolver resolver(io);
-  auto results = resolver.resolve(host, port, address_error);
-  if (address_error || results.empty()) return std::nullopt;
-  return results.begin()->endpoint();
+  auto parsed = net::parse_host_port(text);
+  if (!parsed.endpoint) spdlog::error("--parent {}: {}", text, parsed.error);
+  return parsed.endpoint;
 }
 
 // Switches to `user` (after the sockets are bound, so port 53 works). Returns an error or "".

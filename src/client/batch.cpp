@@ -13,9 +13,7 @@
 #include <vector>
 
 #include "resolver/dns/random_id.hpp"
-#include "resolver/dns/response_builder.hpp"
-#include "resolver/dns/response_parser.hpp"
-#include "resolver/text/text_protocol.hpp"
+#include "resolver/exchange/exchange.hpp"
 
 namespace resolver::client {
 namespace {
@@ -33,7 +31,7 @@ struct Slot {
   std::size_t index = 0;
   std::string name;
   dns::Question question;
-  std::uint16_t id = 0;  // DNS: the current attempt's ID, registered in by_id_ when has_id
+  exchange::Query query;  // the current attempt's; DNS: its ID is in by_id_ when has_id
   bool has_id = false;
   int attempts = 0;  // sent so far
   std::uint64_t generation = 0;
@@ -54,6 +52,8 @@ class Batch {
         settings_(settings),
         source_(source),
         callbacks_(callbacks),
+        protocol_(settings.lookup.text_protocol ? exchange::Protocol::Text
+                                                : exchange::Protocol::Dns),
         socket_(io),
         pace_timer_(io),
         buffer_(65536) {
@@ -125,7 +125,7 @@ class Batch {
       return complete(index, std::move(name),
                       {LookupStatus::FormErr, {}, 0, std::string(dns::describe(parsed.error)), {}});
     }
-    if (settings_.lookup.text_protocol && parsed.name()->is_root()) {
+    if (protocol_ == exchange::Protocol::Text && parsed.name()->is_root()) {
       // The text protocol cannot ask about the root (a server answers ",FORMERR,0").
       return complete(index, std::move(name), {LookupStatus::FormErr, {}, 0, "the root", {}});
     }
@@ -136,9 +136,13 @@ class Batch {
     slot.busy = true;
     slot.index = index;
     slot.name = std::move(name);
-    slot.question = {*parsed.name(), settings_.type, dns::RrClass::IN};
+    // A text query asks for every address of the name, which ANY keeps.
+    auto type = protocol_ == exchange::Protocol::Text ? dns::RrType::ANY : settings_.type;
+    slot.question = {*parsed.name(), type, dns::RrClass::IN};
     slot.attempts = 0;
-    if (settings_.lookup.text_protocol) by_name_.emplace(slot.question.name.key(), slot_index);
+    if (protocol_ == exchange::Protocol::Text) {
+      by_name_.emplace(slot.question.name.key(), slot_index);
+    }
     send_queue_.push_back({slot_index, slot.generation});
   }
 
@@ -186,24 +190,21 @@ class Batch {
   // changed but the ID: the attempt stays queued).
   bool transmit(std::size_t slot_index) {
     Slot& slot = slots_[slot_index];
-    std::array<std::uint8_t, 512> query{};
-    std::span<const std::uint8_t> datagram;
-    std::string text;
-    if (settings_.lookup.text_protocol) {
-      text = slot.question.name.to_text();
-      datagram = {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-    } else {
-      if (slot.has_id) by_id_.erase(slot.id);  // a late reply to the last try is dropped
+    std::uint16_t id = 0;
+    if (protocol_ == exchange::Protocol::Dns) {
+      if (slot.has_id) by_id_.erase(slot.query.id);  // a late reply to the last try is dropped
       do {
-        slot.id = dns::random_id();
-      } while (by_id_.contains(slot.id));
-      by_id_.emplace(slot.id, slot_index);
+        id = dns::random_id();
+      } while (by_id_.contains(id));
+      by_id_.emplace(id, slot_index);
       slot.has_id = true;
-      datagram = std::span(query).first(dns::build_query(slot.question, slot.id, true, query));
     }
+    slot.query = exchange::make_query(protocol_, slot.question, id);
+    std::array<std::uint8_t, 512> datagram{};
+    std::size_t size = exchange::encode_query(slot.query, datagram);
     auto now = Clock::now();
     boost::system::error_code error;
-    socket_.send(asio::buffer(datagram.data(), datagram.size()), 0, error);
+    socket_.send(asio::buffer(datagram.data(), size), 0, error);
     if (error == asio::error::would_block) return false;
     if (slot.attempts == 0) slot.first_sent = now;
     ++slot.attempts;
@@ -265,33 +266,38 @@ class Batch {
   }
 
   void on_datagram(std::span<const std::uint8_t> datagram) {
-    if (settings_.lookup.text_protocol) return on_text_reply(datagram);
-    if (datagram.size() < 2) return;
-    auto id = static_cast<std::uint16_t>(datagram[0] << 8 | datagram[1]);
-    auto found = by_id_.find(id);
+    if (protocol_ == exchange::Protocol::Text) return on_text_reply(datagram);
+    auto id = exchange::datagram_id(datagram);
+    if (!id) return;
+    auto found = by_id_.find(*id);
     if (found == by_id_.end()) return;
-    std::size_t slot_index = found->second;
-    auto reply = dns::parse_upstream_reply(datagram, id, slots_[slot_index].question);
-    if (reply.status == dns::ReplyStatus::Truncated) {
-      // The answer does not fit a datagram; this client does not fall back to TCP.
-      return finish(slot_index, {LookupStatus::Error, {}, 0, "reply truncated (TC=1)", {}});
-    }
-    if (reply.status == dns::ReplyStatus::Accepted) finish(slot_index, from_answer(reply.answer));
+    on_match(found->second, exchange::match_reply(slots_[found->second].query, datagram));
   }
 
   void on_text_reply(std::span<const std::uint8_t> datagram) {
     std::string_view text(reinterpret_cast<const char*>(datagram.data()), datagram.size());
-    // Every reply line starts with the name it is about (",FORMERR,0" names nothing and
-    // cannot be matched; names are checked before they are sent, so it does not come).
+    // The text protocol has no ID: every reply line starts with the name it is about
+    // (",FORMERR,0" names nothing and cannot be matched; names are checked before they are
+    // sent, so it does not come).
     auto owner = dns::DnsName::parse(text.substr(0, text.find_first_of(",\n"))).name();
     if (!owner) return;
     auto [first, last] = by_name_.equal_range(owner->key());
     for (auto it = first; it != last; ++it) {
-      Slot& slot = slots_[it->second];
-      if (!slot.waiting) continue;
-      if (auto answer = text::parse_text_reply(text, slot.question.name)) {
-        return finish(it->second, from_answer(*answer));
-      }
+      if (!slots_[it->second].waiting) continue;
+      auto match = exchange::match_reply(slots_[it->second].query, datagram);
+      if (match.status != exchange::MatchStatus::Unmatched) return on_match(it->second, match);
+    }
+  }
+
+  void on_match(std::size_t slot_index, const exchange::Match& match) {
+    switch (match.status) {
+      case exchange::MatchStatus::Unmatched:
+        return;  // a forgery or a late reply: the attempt goes on
+      case exchange::MatchStatus::Truncated:
+        // The answer does not fit a datagram; this client does not fall back to TCP.
+        return finish(slot_index, {LookupStatus::Error, {}, 0, "reply truncated (TC=1)", {}});
+      case exchange::MatchStatus::Answered:
+        return finish(slot_index, from_answer(match.answer));
     }
   }
 
@@ -311,7 +317,7 @@ class Batch {
     ++slot.generation;
     slot.busy = false;
     slot.waiting = false;
-    if (settings_.lookup.text_protocol) {
+    if (protocol_ == exchange::Protocol::Text) {
       auto [first, last] = by_name_.equal_range(slot.question.name.key());
       for (auto it = first; it != last; ++it) {
         if (it->second == slot_index) {
@@ -320,7 +326,7 @@ class Batch {
         }
       }
     } else if (slot.has_id) {
-      by_id_.erase(slot.id);
+      by_id_.erase(slot.query.id);
       slot.has_id = false;
     }
     free_.push_back(slot_index);
@@ -349,6 +355,7 @@ class Batch {
   const BatchSettings& settings_;
   NameSource& source_;
   const BatchCallbacks& callbacks_;
+  exchange::Protocol protocol_;
   udp::socket socket_;
   asio::steady_timer pace_timer_;
   std::vector<std::uint8_t> buffer_;

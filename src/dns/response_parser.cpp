@@ -99,9 +99,10 @@ UpstreamReply parse_upstream_reply(std::span<const std::uint8_t> datagram,
     reply.answer.rcode = Rcode{static_cast<std::uint16_t>(extended_rcode << 4 | header.rcode)};
     DnsName final_name;
     reply.answer.answers = select_answers(answers, question, final_name);
+    // A chain that stops at a CNAME holds nothing of the asked type either: like a NODATA,
+    // it takes its TTL from a SOA.
     bool negative =
-        reply.answer.rcode == Rcode::NxDomain ||
-        (reply.answer.rcode == Rcode::NoError && reply.answer.answers.empty()) ||
+        reply.answer.is_negative() ||
         (reply.answer.rcode == Rcode::NoError &&
          reply.answer.answers.back().type == RrType::CNAME && question.type != RrType::CNAME);
     if (negative) {

@@ -99,8 +99,7 @@ Resolution QueryHandler::resolve(const dns::Question& question, bool recursion_d
 
 dns::Answer QueryHandler::complete(const dns::Question& question, const UpstreamOutcome& outcome,
                                    cache::TimePoint now) const {
-  if (outcome.reached && (outcome.answer.rcode == dns::Rcode::NoError ||
-                          outcome.answer.rcode == dns::Rcode::NxDomain)) {
+  if (outcome.reached && outcome.answer.is_final()) {
     cache_.insert(question, outcome.answer, now);
     dns::Answer answer = outcome.answer;
     answer.authoritative = false;

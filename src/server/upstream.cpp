@@ -5,50 +5,17 @@
 #include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
-#include <optional>
 
 #include "resolver/dns/random_id.hpp"
-#include "resolver/dns/response_builder.hpp"
-#include "resolver/dns/response_parser.hpp"
-#include "resolver/text/text_protocol.hpp"
 
 namespace resolver::server {
 namespace {
 
 using boost::asio::ip::udp;
 
-// From a text parent's reply, only the records of the asked type answer the question.
-dns::Answer select_type(dns::Answer answer, dns::RrType type) {
-  if (answer.answers.empty()) return answer;
-  std::erase_if(answer.answers, [type](const auto& record) { return record.type != type; });
-  if (!answer.answers.empty()) return answer;
-  auto ttl = dns::answer_ttl(answer).value_or(0);
-  return dns::negative_answer(dns::Rcode::NoError, ttl, false);
-}
-
-// Flips the case of each letter at random (draft-vixie-dnsext-dns0x20): a forger must also
-// guess one bit per letter, on top of the ID and the port.
-dns::DnsName randomize_case(const dns::DnsName& name) {
-  std::string wire = name.wire();
-  std::uint16_t bits = 0;
-  int left = 0;
-  for (char& c : wire) {
-    char lower = dns::ascii_lower(c);
-    if (lower < 'a' || lower > 'z') continue;
-    if (left == 0) {
-      bits = dns::random_id();
-      left = 16;
-    }
-    c = (bits & 1) ? static_cast<char>(lower - 32) : lower;
-    bits >>= 1;
-    --left;
-  }
-  return dns::DnsName::from_wire(std::move(wire));
-}
-
 class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
  public:
-  UpstreamQuery(boost::asio::io_context& io, ParentSet& parents, ParentProtocol protocol,
+  UpstreamQuery(boost::asio::io_context& io, ParentSet& parents, exchange::Protocol protocol,
                 std::vector<Attempt> attempts, dns::Question question, Upstream::Done done,
                 const Clock& clock)
       : clock_(clock),
@@ -80,18 +47,10 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     socket_ = udp::socket(socket_.get_executor());
     socket_.open(endpoint.protocol(), error);
     if (!error) socket_.connect(endpoint, error);
-    std::size_t size = 0;
     if (!error) {
-      if (protocol_ == ParentProtocol::Dns) {
-        id_ = dns::random_id();
-        sent_ = question_;
-        sent_.name = randomize_case(question_.name);
-        size = dns::build_query(sent_, id_, true, request_);
-      } else {
-        std::string name = question_.name.to_text();
-        size = name.size();
-        std::copy(name.begin(), name.end(), request_.begin());
-      }
+      sent_ = exchange::make_query(protocol_, question_, dns::random_id(),
+                                   exchange::LetterCase::Randomized);
+      std::size_t size = exchange::encode_query(sent_, request_);
       socket_.send(boost::asio::buffer(request_.data(), size), 0, error);
     }
     if (error) {
@@ -120,40 +79,32 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   }
 
   void on_reply(std::span<const std::uint8_t> datagram) {
-    std::optional<dns::Answer> answer;
-    if (protocol_ == ParentProtocol::Text) {
-      std::string_view text(reinterpret_cast<const char*>(datagram.data()), datagram.size());
-      if (auto parsed = text::parse_text_reply(text, question_.name)) {
-        answer = select_type(std::move(*parsed), question_.type);
-      }
-    } else {
-      auto reply = dns::parse_upstream_reply(datagram, id_, sent_);
-      if (reply.status == dns::ReplyStatus::Truncated) {
-        fail_attempt("truncated reply (TC=1)");
-        return;
-      }
-      if (reply.status == dns::ReplyStatus::Accepted) {
-        bool preserved = reply.echoed_name.identical(sent_.name);
-        if (preserved || !parents_.preserves_case(parent())) {
-          parents_.record_case_echo(parent(), preserved);
-          answer = std::move(reply.answer);
-        }
-      }
+    auto match = exchange::match_reply(sent_, datagram);
+    if (match.status == exchange::MatchStatus::Truncated) {
+      fail_attempt("truncated reply (TC=1)");
+      return;
     }
-    if (!answer) {
+    bool accepted = match.status == exchange::MatchStatus::Answered;
+    if (accepted && match.echoed_name) {
+      // 0x20: a mismatch is a forgery only from a parent seen to keep the case (ParentSet).
+      bool preserved = match.echoed_name->identical(sent_.question.name);
+      accepted = preserved || !parents_.preserves_case(parent());
+      if (accepted) parents_.record_case_echo(parent(), preserved);
+    }
+    if (!accepted) {
       // Not a reply to this query (wrong ID or question, or garbage): keep waiting.
       spdlog::debug("dropped an unmatched reply from {} for {}", parents_.describe(parent()),
                     question_.name.to_text());
       receive();
       return;
     }
-    if (answer->rcode != dns::Rcode::NoError && answer->rcode != dns::Rcode::NxDomain) {
-      fail_attempt("answered " + dns::rcode_name(answer->rcode));
+    if (!match.answer.is_final()) {
+      fail_attempt("answered " + dns::rcode_name(match.answer.rcode));
       return;
     }
     parents_.record_success(
         parent(), std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - started_));
-    finish({true, std::move(*answer), {}});
+    finish({true, std::move(match.answer), {}});
   }
 
   void fail_attempt(std::string reason) {
@@ -184,16 +135,15 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
 
   const Clock& clock_;
   ParentSet& parents_;
-  ParentProtocol protocol_;
+  exchange::Protocol protocol_;
   std::vector<Attempt> attempts_;
   dns::Question question_;
-  dns::Question sent_;  // the question as sent, its letter case randomised (0x20)
+  exchange::Query sent_;  // this attempt's, to match its reply
   Upstream::Done done_;
   udp::socket socket_;
   boost::asio::steady_timer timer_;
   std::size_t attempt_ = 0;
   std::uint64_t generation_ = 0;
-  std::uint16_t id_ = 0;
   bool finished_ = false;
   TimePoint started_;
   std::array<std::uint8_t, 512> request_{};

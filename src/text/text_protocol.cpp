@@ -44,12 +44,9 @@ std::optional<dns::DnsName> parse_text_query(std::span<const std::uint8_t> datag
 }
 
 dns::Answer merge_address_answers(const dns::Answer& a, const dns::Answer& aaaa) {
-  auto failed = [](const dns::Answer& answer) {
-    return answer.rcode != dns::Rcode::NoError && answer.rcode != dns::Rcode::NxDomain;
-  };
   if (a.answers.empty() && aaaa.answers.empty()) {
-    if (failed(a)) return a;
-    if (failed(aaaa)) return aaaa;
+    if (!a.is_final()) return a;
+    if (!aaaa.is_final()) return aaaa;
     return a;
   }
   dns::Answer merged;
@@ -60,16 +57,15 @@ dns::Answer merge_address_answers(const dns::Answer& a, const dns::Answer& aaaa)
 }
 
 std::string format_text_reply(const dns::DnsName& name, const dns::Answer& answer) {
-  switch (answer.rcode) {
-    case dns::Rcode::NoError:
-    case dns::Rcode::NxDomain:
-      break;
-    case dns::Rcode::Refused:
-      return failure_line(name, "REFUSED", 0);
-    case dns::Rcode::FormErr:
-      return std::string(kFormErrReply);
-    default:
-      return failure_line(name, "SERVFAIL", 0);
+  if (!answer.is_final()) {
+    switch (answer.rcode) {
+      case dns::Rcode::Refused:
+        return failure_line(name, "REFUSED", 0);
+      case dns::Rcode::FormErr:
+        return std::string(kFormErrReply);
+      default:
+        return failure_line(name, "SERVFAIL", 0);
+    }
   }
   std::string reply;
   std::string owner = name.to_text();

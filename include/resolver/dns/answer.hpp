@@ -22,6 +22,11 @@ struct Answer {
   // Extended DNS Error info code (RFC 8914), sent to EDNS clients; e.g. 3 = Stale Answer.
   std::optional<std::uint16_t> extended_error;
 
+  // NOERROR or NXDOMAIN: the server's word on the name, to cache and pass on. Any other rcode
+  // (SERVFAIL, REFUSED, FORMERR, ...) says it could not answer, and another server may.
+  bool is_final() const { return rcode == Rcode::NoError || rcode == Rcode::NxDomain; }
+
+  // A final answer saying there is nothing: NXDOMAIN, or NOERROR without records (NODATA).
   bool is_negative() const {
     return rcode == Rcode::NxDomain || (rcode == Rcode::NoError && answers.empty());
   }

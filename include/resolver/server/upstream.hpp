@@ -16,13 +16,15 @@
 #include <vector>
 
 #include "resolver/dns/message.hpp"
+#include "resolver/exchange/exchange.hpp"
 #include "resolver/server/clock.hpp"
 #include "resolver/server/parent_set.hpp"
 #include "resolver/server/query_handler.hpp"
 
 namespace resolver::server {
 
-enum class ParentProtocol { Dns, Text };
+// What the parents speak (--parent-protocol); the exchange codec does the speaking.
+using ParentProtocol = exchange::Protocol;
 
 struct UpstreamSettings {
   ParentProtocol protocol = ParentProtocol::Dns;
