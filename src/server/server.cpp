@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "resolver/server/forwarder.hpp"
+#include "resolver/server/responder.hpp"
 #include "resolver/server/udp_server.hpp"
 
 namespace resolver::server {
@@ -45,14 +46,17 @@ struct Server::Worker {
       upstream.emplace(io, parents, settings.upstream, system_clock());
       forwarder.emplace(io, handler, *upstream, in_flight, system_clock(), settings.limits);
     }
-    server.emplace(bind_socket(io, bind_to), handler, forwarder ? &*forwarder : nullptr,
-                   has_parent ? &parents : nullptr, policy, settings.log_queries, system_clock());
+    responder.emplace(ResponderParts{handler, forwarder ? &*forwarder : nullptr,
+                                     has_parent ? &parents : nullptr, policy, settings.log_queries},
+                      system_clock());
+    server.emplace(bind_socket(io, bind_to), *responder, system_clock());
     server->start();
   }
 
   boost::asio::io_context io;
   std::optional<Upstream> upstream;
   std::optional<Forwarder> forwarder;
+  std::optional<Responder> responder;
   std::optional<UdpServer> server;
 };
 
@@ -95,7 +99,8 @@ void Server::probe_for_loops() {
 void Server::replace_records(std::shared_ptr<const records::LocalRecords> local) {
   handler_.replace_records(std::move(local));
   for (auto& worker : workers_) {
-    boost::asio::post(worker->io, [server = &*worker->server] { server->refresh_records(); });
+    boost::asio::post(worker->io,
+                      [responder = &*worker->responder] { responder->refresh_records(); });
   }
 }
 

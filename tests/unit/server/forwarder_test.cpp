@@ -12,6 +12,7 @@
 
 #include "resolver/server/clock.hpp"
 #include "support/records.hpp"
+#include "support/scripted_parent.hpp"
 
 using namespace std::chrono_literals;
 using resolver::dns::Answer;
@@ -21,37 +22,13 @@ using resolver::server::Forwarder;
 using resolver::server::ForwarderLimits;
 using resolver::server::InFlight;
 using resolver::server::ManualClock;
-using resolver::server::ParentQueries;
 using resolver::server::QueryHandler;
-using resolver::server::UpstreamOutcome;
 using test_support::address_record;
 using test_support::addresses;
 using test_support::question;
+using test_support::ScriptedParent;
 
 namespace {
-
-// A parent that holds every question until the test answers it.
-class ScriptedParent : public ParentQueries {
- public:
-  void query(const Question& asked, Done done) override {
-    questions.push_back(asked);
-    pending.push_back(std::move(done));
-  }
-  void answer(std::size_t index, std::string_view address, std::uint32_t ttl = 60) {
-    UpstreamOutcome outcome;
-    outcome.reached = true;
-    outcome.answer.answers.push_back(address_record(questions[index].name.to_text(), address, ttl));
-    std::exchange(pending[index], {})(outcome);
-  }
-  void fail(std::size_t index) {
-    UpstreamOutcome outcome;
-    outcome.error = "timed out";
-    std::exchange(pending[index], {})(outcome);
-  }
-
-  std::vector<Question> questions;
-  std::vector<Done> pending;
-};
 
 // One server: its cache, handler and in-flight table, and two workers sharing them.
 struct Server {

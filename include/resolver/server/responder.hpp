@@ -1,0 +1,135 @@
+// Responder: one request's way from bytes to reply, without any I/O.
+//
+// A transport hands it the bytes of one request, who sent them and the time; it says drop,
+// reply (the reply is in the caller's buffer) or pending (the reply will go out through the
+// transport's ReplyChannel once a parent has answered). Every request rule lives here, in this
+// order, for every protocol and transport:
+//
+//   1. rate limit: clients over it are dropped before any parsing (a reply would feed
+//      reflection attacks);
+//   2. parse: the protocol is told by the bytes (a NUL byte means DNS, none the text
+//      protocol); a malformed DNS query gets FORMERR or is dropped, a bad text line FORMERR;
+//   3. access list: REFUSED for clients outside it, once their question is read (the order of
+//      hickory-dns's request checks);
+//   4. loop probe: a query for one of our own loop probes means a parent sends our queries
+//      back to us: that parent is dropped (see ParentSet) and the probe gets SERVFAIL;
+//   5. local records, 6. the cache, 7. the parent (QueryHandler's order, then the Forwarder).
+//
+// The hit path is step 5 for a plain query (dns::PlainQuery): prepare() reads it and asks for
+// its name's table slot ahead of time, so that a transport reading a batch overlaps the
+// batch's memory misses; respond() then answers it without allocating. Steps 1-4 are the same
+// code for it as for every other request, so the two paths cannot drift.
+//
+// One Responder per worker thread: it keeps the worker's reference to the local records, and
+// its Forwarder runs on the worker's io_context, where pending replies are delivered.
+#pragma once
+
+#include <array>
+#include <boost/asio/ip/udp.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "resolver/dns/name.hpp"
+#include "resolver/dns/plain_query.hpp"
+#include "resolver/dns/query_parser.hpp"
+#include "resolver/records/local_records.hpp"
+#include "resolver/server/access_list.hpp"
+#include "resolver/server/clock.hpp"
+#include "resolver/server/forwarder.hpp"
+#include "resolver/server/parent_set.hpp"
+#include "resolver/server/query_handler.hpp"
+#include "resolver/server/rate_limiter.hpp"
+
+namespace resolver::server {
+
+// Who may ask, and how often: shared by every worker.
+struct ClientPolicy {
+  const AccessList* access = nullptr;   // null: everyone
+  RateLimiter* rate_limiter = nullptr;  // null: no limit
+};
+
+// What a responder answers from. A root has no forwarder and no parents.
+struct ResponderParts {
+  const QueryHandler& handler;
+  Forwarder* forwarder = nullptr;
+  ParentSet* parents = nullptr;
+  ClientPolicy policy;
+  bool log_queries = false;
+};
+
+// How a reply that comes after respond() returned reaches its client.
+class ReplyChannel {
+ public:
+  using Send = std::function<void(std::span<const std::uint8_t> reply)>;
+  virtual ~ReplyChannel() = default;
+  // Called once per pending request, before respond() returns; the Send it gives runs on the
+  // worker's thread, at most once, with the reply's bytes (valid during the call only).
+  virtual Send deferred(const boost::asio::ip::udp::endpoint& client) = 0;
+};
+
+class Responder {
+ public:
+  using Endpoint = boost::asio::ip::udp::endpoint;
+
+  // A request read ahead: its plain query, if it is one, and its name's slot in the records.
+  struct Prepared {
+    std::optional<dns::PlainQuery> query;
+    std::array<std::uint8_t, dns::DnsName::kMaxWireLength> name_buffer;
+    std::span<const std::uint8_t> name;  // lower-cased, in name_buffer
+    const records::LocalRecords* local = nullptr;
+    records::LocalRecords::Location location;
+  };
+
+  struct Request {
+    std::span<const std::uint8_t> bytes;
+    Endpoint client;
+    TimePoint now;
+    // From prepare() on the same bytes, or null: then respond() reads them itself.
+    const Prepared* prepared = nullptr;
+  };
+
+  enum class Outcome { Drop, Reply, Pending };
+  struct Response {
+    Outcome outcome = Outcome::Drop;
+    std::size_t size = 0;  // of the reply in `out`, when Reply
+  };
+
+  Responder(ResponderParts parts, const Clock& clock);
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+
+  // Reads `bytes` as a plain query and starts fetching its name's slot; cheap, no allocation.
+  // The records it points into stay valid until the next refresh_records() on this thread.
+  void prepare(std::span<const std::uint8_t> bytes, Prepared& prepared);
+  // Never throws: a request that cannot be handled is logged and dropped. `out` must hold a
+  // DNS reply over UDP (dns::kEdnsUdpSize bytes).
+  Response respond(const Request& request, std::span<std::uint8_t> out, ReplyChannel& channel);
+
+  // Takes up a reload now rather than at the next query, so an idle worker lets go of the old
+  // records.
+  void refresh_records() { local_records(); }
+
+ private:
+  Response respond_dns(const Request& request, bool allowed, std::span<std::uint8_t> out,
+                       ReplyChannel& channel);
+  Response respond_text(const Request& request, bool allowed, std::span<std::uint8_t> out,
+                        ReplyChannel& channel);
+  // The hit path; nullopt when the general path must answer.
+  std::optional<Response> answer_plain(const Request& request, std::span<std::uint8_t> out);
+  // True when `lowercase_wire` names our own loop probe: a parent forwards to us.
+  bool is_own_probe(std::span<const std::uint8_t> lowercase_wire, const Endpoint& client);
+  const records::LocalRecords& local_records();
+  dns::ResponseFlags flags() const;
+
+  ResponderParts parts_;
+  const Clock& clock_;
+  // This worker's reference to the local records, renewed when the handler's version moves.
+  std::shared_ptr<const records::LocalRecords> records_;
+  std::uint64_t records_version_ = 0;
+  std::array<std::uint8_t, 4096> later_{};  // where pending replies are encoded
+};
+
+}  // namespace resolver::server

@@ -1,0 +1,238 @@
+#include "resolver/server/responder.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+#include "resolver/dns/response_builder.hpp"
+#include "resolver/net/endpoint.hpp"
+#include "resolver/text/text_protocol.hpp"
+
+namespace resolver::server {
+namespace {
+
+using net::endpoint_text;
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+std::span<const std::uint8_t> as_bytes(const std::string& text) {
+  return as_bytes(std::string_view(text));
+}
+
+std::span<const std::uint8_t> key_bytes(const std::string& key) {
+  return as_bytes(key);
+}
+
+}  // namespace
+
+Responder::Responder(ResponderParts parts, const Clock& clock) : parts_(parts), clock_(clock) {}
+
+const records::LocalRecords& Responder::local_records() {
+  auto version = parts_.handler.records_version();
+  if (!records_ || version != records_version_) {
+    // The version is read first: the records loaded after it are at least that new.
+    records_version_ = version;
+    records_ = parts_.handler.records();
+  }
+  return *records_;
+}
+
+dns::ResponseFlags Responder::flags() const {
+  return dns::ResponseFlags{parts_.handler.settings().has_parent};
+}
+
+void Responder::prepare(std::span<const std::uint8_t> bytes, Prepared& prepared) {
+  prepared.query = dns::read_plain_query(bytes);
+  if (!prepared.query) return;
+  prepared.name = prepared.query->lowercase_name(prepared.name_buffer);
+  prepared.local = &local_records();
+  prepared.location = prepared.local->locate(prepared.name);
+}
+
+Responder::Response Responder::respond(const Request& request, std::span<std::uint8_t> out,
+                                       ReplyChannel& channel) {
+  try {
+    const auto address = request.client.address();
+    if (parts_.policy.rate_limiter != nullptr &&
+        !parts_.policy.rate_limiter->admit(address, request.now)) {
+      return {};
+    }
+    bool allowed = parts_.policy.access == nullptr || parts_.policy.access->allows(address);
+    if (allowed && request.prepared != nullptr && request.prepared->query) {
+      if (auto answered = answer_plain(request, out)) return *answered;
+    }
+    if (text::is_text_datagram(request.bytes)) return respond_text(request, allowed, out, channel);
+    return respond_dns(request, allowed, out, channel);
+  } catch (const std::exception& error) {
+    spdlog::error("dropped a request of {} bytes from {}: {}", request.bytes.size(),
+                  endpoint_text(request.client), error.what());
+    return {};
+  }
+}
+
+bool Responder::is_own_probe(std::span<const std::uint8_t> lowercase_wire, const Endpoint& client) {
+  if (parts_.parents == nullptr || !parts_.parents->is_probe_name(lowercase_wire)) return false;
+  std::string_view key(reinterpret_cast<const char*>(lowercase_wire.data()), lowercase_wire.size());
+  auto parent = parts_.parents->probed_parent(dns::DnsName::from_wire(std::string(key)));
+  if (!parent) return false;
+  if (parts_.parents->mark_looped(*parent)) {
+    spdlog::error(
+        "FORWARDING LOOP: our loop probe came back from {} via parent {}: that parent forwards "
+        "our queries back to us. No longer forwarding to it; fix the hierarchy's configuration.",
+        endpoint_text(client), parts_.parents->describe(*parent));
+  }
+  return true;
+}
+
+std::optional<Responder::Response> Responder::answer_plain(const Request& request,
+                                                           std::span<std::uint8_t> out) {
+  const Prepared& plain = *request.prepared;
+  // A reload between prepare() and now would leave the slot pointing into old records.
+  if (plain.local != records_.get()) return std::nullopt;
+  if (is_own_probe(plain.name, request.client)) return std::nullopt;
+  QueryHandler::PlainAnswer answer;
+  auto found = plain.local->find(plain.name, plain.location);
+  if (!parts_.handler.answer_plain(found, plain.name, plain.query->type, plain.query->answer_room(),
+                                   answer)) {
+    return std::nullopt;
+  }
+  std::size_t size = dns::write_plain_answer(*plain.query, answer.view(), flags(), out);
+  if (size == 0) return std::nullopt;
+  if (parts_.log_queries) {
+    auto name = dns::DnsName::from_wire(
+        std::string(reinterpret_cast<const char*>(plain.name.data()), plain.name.size()));
+    spdlog::info("{} dns {} {} -> NOERROR ({} records)", endpoint_text(request.client),
+                 name.to_text(), dns::type_name(plain.query->type), answer.count);
+  }
+  return Response{Outcome::Reply, size};
+}
+
+Responder::Response Responder::respond_dns(const Request& request, bool allowed,
+                                           std::span<std::uint8_t> out, ReplyChannel& channel) {
+  auto parse = dns::parse_query(request.bytes);
+  if (parse.action == dns::QueryParse::Action::Drop) return {};
+  if (parse.action == dns::QueryParse::Action::Reject) {
+    if (parts_.log_queries) {
+      spdlog::info("{} dns rejected: {}", endpoint_text(request.client),
+                   dns::rcode_name(parse.rcode));
+    }
+    return {Outcome::Reply, dns::build_error_response(parse, flags(), out)};
+  }
+  const auto& question = parse.query.question;
+  auto log = [this, client = request.client](const dns::Query& query, const dns::Answer& answer) {
+    if (!parts_.log_queries) return;
+    spdlog::info("{} dns {} {} -> {} ({} records)", endpoint_text(client),
+                 query.question.name.to_text(), dns::type_name(query.question.type),
+                 dns::rcode_name(answer.rcode), answer.answers.size());
+  };
+  auto reply_now = [&](const dns::Answer& answer) {
+    log(parse.query, answer);
+    return Response{Outcome::Reply, dns::build_response(parse.query, answer, flags(), out)};
+  };
+  if (!allowed) return reply_now(dns::failure_answer(dns::Rcode::Refused));
+  if (is_own_probe(key_bytes(question.name.key()), request.client)) {
+    return reply_now(dns::failure_answer(dns::Rcode::ServFail));
+  }
+  dns::Answer answer;
+  auto resolution = parts_.handler.resolve(question, parse.query.header.rd, request.now, answer);
+  if (resolution != Resolution::Forward || parts_.forwarder == nullptr) {
+    auto response = reply_now(answer);
+    if (resolution == Resolution::AnsweredRefresh && parts_.forwarder != nullptr) {
+      parts_.forwarder->refresh(question);
+    }
+    return response;
+  }
+  // The question is copied out before the query moves into the continuation.
+  dns::Question asked = question;
+  parts_.forwarder->forward(
+      asked, [this, log, query = std::move(parse.query),
+              send = channel.deferred(request.client)](const dns::Answer& answer) {
+        log(query, answer);
+        send(std::span(later_).first(dns::build_response(query, answer, flags(), later_)));
+      });
+  return {Outcome::Pending, 0};
+}
+
+Responder::Response Responder::respond_text(const Request& request, bool allowed,
+                                            std::span<std::uint8_t> out, ReplyChannel& channel) {
+  auto name = text::parse_text_query(request.bytes);
+  auto reply_now = [&](std::string_view reply) -> Response {
+    if (reply.size() <= out.size()) {
+      std::copy(reply.begin(), reply.end(), out.begin());
+      return {Outcome::Reply, reply.size()};
+    }
+    // Text replies have no size limit but the datagram's; the batch slot has.
+    channel.deferred(request.client)(as_bytes(reply));
+    return {Outcome::Pending, 0};
+  };
+  if (!name) {
+    if (parts_.log_queries) {
+      spdlog::info("{} text query is not a valid name", endpoint_text(request.client));
+    }
+    return reply_now(text::kFormErrReply);
+  }
+  if (!allowed || is_own_probe(key_bytes(name->key()), request.client)) {
+    auto rcode = allowed ? dns::Rcode::ServFail : dns::Rcode::Refused;
+    return reply_now(text::format_text_reply(*name, dns::failure_answer(rcode)));
+  }
+  // A text query wants every address of the name: A and AAAA, replied when both are in.
+  struct Pending {
+    dns::DnsName name;
+    Endpoint client;
+    std::optional<dns::Answer> a;
+    std::optional<dns::Answer> aaaa;
+    ReplyChannel::Send send;
+  };
+  Pending answers{*name, request.client, {}, {}, {}};
+  std::optional<dns::Question> forward_a;
+  std::optional<dns::Question> forward_aaaa;
+  for (auto type : {dns::RrType::A, dns::RrType::AAAA}) {
+    dns::Question question{*name, type, dns::RrClass::IN};
+    dns::Answer answer;
+    auto resolution = parts_.handler.resolve(question, true, request.now, answer);
+    if (resolution == Resolution::Forward && parts_.forwarder != nullptr) {
+      (type == dns::RrType::A ? forward_a : forward_aaaa) = question;
+      continue;
+    }
+    (type == dns::RrType::A ? answers.a : answers.aaaa) = std::move(answer);
+    if (resolution == Resolution::AnsweredRefresh && parts_.forwarder != nullptr) {
+      parts_.forwarder->refresh(question);
+    }
+  }
+  auto format = [this](const Pending& pending) {
+    auto reply = text::format_text_reply(pending.name,
+                                         text::merge_address_answers(*pending.a, *pending.aaaa));
+    if (parts_.log_queries) {
+      spdlog::info("{} text {} -> {}", endpoint_text(pending.client), pending.name.to_text(),
+                   reply);
+    }
+    return reply;
+  };
+  if (!forward_a && !forward_aaaa) return reply_now(format(answers));
+
+  answers.send = channel.deferred(request.client);
+  auto pending = std::make_shared<Pending>(std::move(answers));
+  auto complete = [pending, format] {
+    if (!pending->a || !pending->aaaa) return;
+    pending->send(as_bytes(format(*pending)));
+  };
+  if (forward_a) {
+    parts_.forwarder->forward(*forward_a, [pending, complete](const dns::Answer& answer) {
+      pending->a = answer;
+      complete();
+    });
+  }
+  if (forward_aaaa) {
+    parts_.forwarder->forward(*forward_aaaa, [pending, complete](const dns::Answer& answer) {
+      pending->aaaa = answer;
+      complete();
+    });
+  }
+  return {Outcome::Pending, 0};
+}
+
+}  // namespace resolver::server

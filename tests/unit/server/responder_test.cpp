@@ -1,0 +1,217 @@
+// The Responder without sockets: requests in as bytes, replies out as bytes, a scripted parent
+// and a manual clock. Each rule is checked on the hit path and the general path alike.
+#include "resolver/server/responder.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "resolver/dns/response_builder.hpp"
+#include "resolver/dns/response_parser.hpp"
+#include "support/records.hpp"
+#include "support/scripted_parent.hpp"
+
+using namespace std::chrono_literals;
+using resolver::dns::Question;
+using resolver::dns::Rcode;
+using resolver::dns::RrType;
+using resolver::server::Responder;
+using test_support::address_record;
+using test_support::addresses;
+using test_support::question;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+using Endpoint = boost::asio::ip::udp::endpoint;
+
+const Endpoint kClient{boost::asio::ip::make_address("192.168.1.10"), 40000};
+
+Bytes dns_query(std::string_view name, RrType type = RrType::A, std::uint16_t id = 0x1234) {
+  std::array<std::uint8_t, 512> buffer{};
+  auto size = resolver::dns::build_query(question(name, type), id, true, buffer);
+  return {buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(size)};
+}
+
+Bytes text_query(std::string_view name) {
+  return {name.begin(), name.end()};
+}
+
+// Records every reply sent after respond() returned.
+struct Channel : resolver::server::ReplyChannel {
+  std::vector<Bytes> sent;
+  Send deferred(const Endpoint&) override {
+    return [this](std::span<const std::uint8_t> reply) {
+      sent.emplace_back(reply.begin(), reply.end());
+    };
+  }
+};
+
+// One worker of a server: local records, cache, handler, and with a parent its forwarder.
+struct Worker {
+  explicit Worker(bool has_parent, resolver::server::ClientPolicy policy = {})
+      : handler(std::make_shared<const resolver::records::LocalRecords>(
+                    std::vector<resolver::dns::ResourceRecord>{
+                        address_record("host.test", "192.0.2.1"),
+                        address_record("host.test", "2001:db8::1"),
+                    }),
+                cache, resolver::server::HandlerSettings{has_parent, 60, true, 30}),
+        parents({Endpoint{boost::asio::ip::make_address("127.0.0.1"), 5300}}),
+        forwarder(io, handler, parent, in_flight, clock, {}, 0ms),
+        responder(resolver::server::ResponderParts{handler, has_parent ? &forwarder : nullptr,
+                                                   has_parent ? &parents : nullptr, policy, false},
+                  clock) {}
+
+  // Answers `bytes`, read ahead as a transport reading a batch does when `prepared` is set.
+  Responder::Response respond(const Bytes& bytes, bool prepared = true, Endpoint client = kClient) {
+    Responder::Prepared ahead;
+    if (prepared) responder.prepare(bytes, ahead);
+    auto response =
+        responder.respond({bytes, client, clock.now(), prepared ? &ahead : nullptr}, out, channel);
+    reply.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(response.size));
+    return response;
+  }
+
+  resolver::server::ManualClock clock;
+  resolver::cache::Cache cache;
+  resolver::server::QueryHandler handler;
+  resolver::server::ParentSet parents;
+  test_support::ScriptedParent parent;
+  resolver::server::InFlight in_flight;
+  boost::asio::io_context io;
+  resolver::server::Forwarder forwarder;
+  Responder responder;
+  Channel channel;
+  std::array<std::uint8_t, 4096> out{};
+  Bytes reply;
+};
+
+resolver::dns::UpstreamReply read_reply(const Bytes& reply, std::string_view name,
+                                        RrType type = RrType::A, std::uint16_t id = 0x1234) {
+  return resolver::dns::parse_upstream_reply(reply, id, question(name, type));
+}
+
+bool recursion_available(const Bytes& reply) {
+  return reply.size() > 3 && (reply[3] & 0x80) != 0;
+}
+
+std::string as_text(const Bytes& bytes) {
+  return {bytes.begin(), bytes.end()};
+}
+
+}  // namespace
+
+TEST_CASE("a plain query for a local name is answered on the hit path as on the general path",
+          "[responder]") {
+  Worker hit(false);
+  Worker general(false);
+  auto query = dns_query("HOST.test");
+  REQUIRE(hit.respond(query, true).outcome == Responder::Outcome::Reply);
+  REQUIRE(general.respond(query, false).outcome == Responder::Outcome::Reply);
+  CHECK(hit.reply == general.reply);
+  auto reply = read_reply(hit.reply, "host.test");
+  REQUIRE(reply.status == resolver::dns::ReplyStatus::Accepted);
+  CHECK(addresses(reply.answer) == std::vector<std::string>{"192.0.2.1"});
+}
+
+TEST_CASE("a client over the rate limit is dropped before its bytes are read", "[responder]") {
+  resolver::server::RateLimiter limiter(1);
+  Worker worker(false, {nullptr, &limiter});
+  CHECK(worker.respond(dns_query("host.test")).outcome == Responder::Outcome::Reply);
+  CHECK(worker.respond(dns_query("host.test")).outcome == Responder::Outcome::Drop);
+  CHECK(worker.respond(Bytes{0, 1, 2}).outcome == Responder::Outcome::Drop);
+  worker.clock.advance(1s);  // the bucket refills with time, not with requests
+  CHECK(worker.respond(dns_query("host.test")).outcome == Responder::Outcome::Reply);
+  Endpoint other{boost::asio::ip::make_address("192.168.1.11"), 40000};
+  CHECK(worker.respond(dns_query("host.test"), true, other).outcome == Responder::Outcome::Reply);
+}
+
+TEST_CASE("malformed requests get FORMERR in their protocol, garbage is dropped", "[responder]") {
+  Worker worker(false);
+  auto query = dns_query("host.test");
+  query[5] = 2;  // QDCOUNT 2 with one question: the records run past the end
+  REQUIRE(worker.respond(query).outcome == Responder::Outcome::Reply);
+  CHECK((worker.reply[3] & 0x0f) == 1);  // FORMERR
+  CHECK(worker.respond(Bytes{0x12, 0x34, 0x00}).outcome == Responder::Outcome::Drop);
+  REQUIRE(worker.respond(text_query("bad..name")).outcome == Responder::Outcome::Reply);
+  CHECK(as_text(worker.reply) == ",FORMERR,0");
+}
+
+TEST_CASE("a client outside the access list gets REFUSED, on the hit path too", "[responder]") {
+  std::string bad;
+  auto access = resolver::server::AccessList::parse({"10.0.0.0/8"}, bad);
+  REQUIRE(access);
+  Worker worker(false, {&*access, nullptr});
+  for (bool prepared : {true, false}) {
+    REQUIRE(worker.respond(dns_query("host.test"), prepared).outcome == Responder::Outcome::Reply);
+    CHECK(read_reply(worker.reply, "host.test").answer.rcode == Rcode::Refused);
+  }
+  Endpoint inside{boost::asio::ip::make_address("10.1.2.3"), 40000};
+  REQUIRE(worker.respond(dns_query("host.test"), true, inside).outcome ==
+          Responder::Outcome::Reply);
+  CHECK(read_reply(worker.reply, "host.test").answer.rcode == Rcode::NoError);
+  REQUIRE(worker.respond(text_query("host.test")).outcome == Responder::Outcome::Reply);
+  CHECK(as_text(worker.reply) == "host.test,REFUSED,0");
+}
+
+TEST_CASE("our own loop probe coming back gets SERVFAIL and its parent is dropped", "[responder]") {
+  Worker worker(true);
+  auto probe = worker.parents.probe_name(0).to_text();
+  REQUIRE_FALSE(worker.parents.looped(0));
+  REQUIRE(worker.respond(dns_query(probe)).outcome == Responder::Outcome::Reply);
+  CHECK(read_reply(worker.reply, probe).answer.rcode == Rcode::ServFail);
+  CHECK(worker.parents.looped(0));
+  CHECK(worker.parent.questions.empty());
+}
+
+TEST_CASE("recursion available is set below a parent and clear on a root", "[responder]") {
+  Worker root(false);
+  Worker child(true);
+  for (bool prepared : {true, false}) {
+    root.respond(dns_query("host.test"), prepared);
+    child.respond(dns_query("host.test"), prepared);
+    CHECK_FALSE(recursion_available(root.reply));
+    CHECK(recursion_available(child.reply));
+  }
+  root.respond(dns_query("unknown.test"));
+  CHECK(read_reply(root.reply, "unknown.test").answer.rcode == Rcode::NxDomain);
+}
+
+TEST_CASE("a miss is pending until the parent answers, then goes out through the channel",
+          "[responder]") {
+  Worker worker(true);
+  CHECK(worker.respond(dns_query("far.test")).outcome == Responder::Outcome::Pending);
+  REQUIRE(worker.parent.questions.size() == 1);
+  CHECK(worker.channel.sent.empty());
+  worker.parent.answer(0, "198.51.100.7");
+  REQUIRE(worker.channel.sent.size() == 1);
+  auto reply = read_reply(worker.channel.sent[0], "far.test");
+  REQUIRE(reply.status == resolver::dns::ReplyStatus::Accepted);
+  CHECK(addresses(reply.answer) == std::vector<std::string>{"198.51.100.7"});
+  // Now cached: answered at once.
+  CHECK(worker.respond(dns_query("far.test")).outcome == Responder::Outcome::Reply);
+  CHECK(worker.parent.questions.size() == 1);
+}
+
+TEST_CASE("a text query gets A and AAAA in one reply, after the parent when not local",
+          "[responder]") {
+  Worker worker(true);
+  REQUIRE(worker.respond(text_query("host.test")).outcome == Responder::Outcome::Reply);
+  CHECK(as_text(worker.reply) == "host.test,192.0.2.1,60\nhost.test,2001:db8::1,60");
+
+  CHECK(worker.respond(text_query("far.test")).outcome == Responder::Outcome::Pending);
+  REQUIRE(worker.parent.questions.size() == 2);
+  CHECK(worker.parent.questions[0].type == RrType::A);
+  CHECK(worker.parent.questions[1].type == RrType::AAAA);
+  worker.parent.answer(0, "198.51.100.7");
+  CHECK(worker.channel.sent.empty());  // one reply, once both are in
+  worker.parent.answer(1, "2001:db8::7");
+  REQUIRE(worker.channel.sent.size() == 1);
+  CHECK(as_text(worker.channel.sent[0]) == "far.test,198.51.100.7,60\nfar.test,2001:db8::7,60");
+}
