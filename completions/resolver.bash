@@ -37,7 +37,7 @@ _resolver() {
   case "$prev" in
     --type) COMPREPLY=($(compgen -W "A AAAA" -- "$cur")); return 0 ;;
     --format) COMPREPLY=($(compgen -W "ip record json" -- "$cur")); return 0 ;;
-    --parent-protocol) COMPREPLY=($(compgen -W "dns text" -- "$cur")); return 0 ;;
+    --parent-protocol) COMPREPLY=($(compgen -W "dns tcp text" -- "$cur")); return 0 ;;
     --log-level) COMPREPLY=($(compgen -W "trace debug info warn error" -- "$cur")); return 0 ;;
     -f | --file | --cache-file | --records)
       COMPREPLY=($(compgen -f -- "$cur"))

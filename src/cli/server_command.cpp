@@ -147,8 +147,10 @@ void raise_descriptor_limit() {
   }
 }
 
-std::string protocol_name(server::ParentProtocol protocol) {
-  return protocol == server::ParentProtocol::Text ? "text" : "dns";
+// The --parent-protocol value that gives `upstream`.
+std::string protocol_name(const server::UpstreamSettings& upstream) {
+  if (upstream.protocol == server::ParentProtocol::Text) return "text";
+  return upstream.transport == server::ParentTransport::Tcp ? "tcp" : "dns";
 }
 
 // --listen and --allow into `settings`; logs and returns false on a bad one.
@@ -270,16 +272,17 @@ void load_cache(server::Server& server, const std::string& path) {
 void log_start(const server::Server& server, const records::LocalRecords& local,
                const server::ServerConfig& config) {
   const auto& settings = config.server;
-  spdlog::info("listening on {}", net::endpoint_text(server.local_endpoint()));
+  spdlog::info("listening on {} ({})", net::endpoint_text(server.local_endpoint()),
+               settings.tcp.enabled ? "UDP and TCP" : "UDP only");
   std::string parents;
   for (const auto& parent : settings.parents) {
     parents += (parents.empty() ? "" : ", ") + net::endpoint_text(parent);
   }
   spdlog::info("{} records for {} names from {} ({}); {}; {} thread(s)", local.record_count(),
                local.name_count(), config.records, describe_memory(local),
-               parents.empty() ? std::string("no parent (root)")
-                               : fmt::format("parent {} over {}", parents,
-                                             protocol_name(settings.upstream.protocol)),
+               parents.empty()
+                   ? std::string("no parent (root)")
+                   : fmt::format("parent {} over {}", parents, protocol_name(settings.upstream)),
                settings.threads);
 }
 
@@ -373,16 +376,20 @@ void add_network_options(CLI::App& command, CommandLine& line) {
                      "Address to listen on (default: :: for IPv6 and IPv4, else 0.0.0.0)");
   command.add_option("--threads", settings.threads, "Worker threads (default: one per core)")
       ->check(CLI::Range(1, 256));
-  auto& protocol = settings.upstream.protocol;
+  auto& upstream = settings.upstream;
   command
       .add_option_function<std::string>(
           "--parent-protocol",
-          [&protocol](const std::string& name) {
-            protocol = name == "text" ? server::ParentProtocol::Text : server::ParentProtocol::Dns;
+          [&upstream](const std::string& name) {
+            upstream.protocol =
+                name == "text" ? server::ParentProtocol::Text : server::ParentProtocol::Dns;
+            upstream.transport =
+                name == "tcp" ? server::ParentTransport::Tcp : server::ParentTransport::Udp;
           },
-          "How to talk to the parent: dns, or text for the course's protocol")
-      ->check(CLI::IsMember({"dns", "text"}))
-      ->default_str(protocol_name(protocol));
+          "How to talk to the parents: dns (UDP, truncated answers again over TCP), tcp (DNS "
+          "over TCP only), or text for the course's protocol (UDP)")
+      ->check(CLI::IsMember({"dns", "tcp", "text"}))
+      ->default_str(protocol_name(upstream));
   command
       .add_option("--parent", line.parents,
                   "Another parent, ADDRESS:PORT, [IPV6]:PORT or HOST:PORT (repeatable); "
@@ -454,16 +461,43 @@ void add_serving_options(CLI::App& command, CommandLine& line) {
       ->capture_default_str();
 }
 
+void add_tcp_options(CLI::App& command, server::TcpSettings& tcp) {
+  command.add_flag_function(
+      "--no-tcp", [&tcp](std::int64_t) { tcp.enabled = false; },
+      "Serve UDP only (RFC 7766 expects TCP: answers too big for a datagram then fail)");
+  command
+      .add_option_function<unsigned>(
+          "--tcp-idle-timeout",
+          [&tcp](unsigned seconds) { tcp.idle_timeout = std::chrono::seconds(seconds); },
+          "Seconds a TCP connection may stay without a query or a reply before it is closed")
+      ->check(CLI::Range(1u, 3600u))
+      ->default_str(std::to_string(tcp.idle_timeout.count()));
+  command
+      .add_option("--tcp-max-connections", tcp.max_connections,
+                  "Open TCP connections at once, all threads together; beyond, new ones are "
+                  "closed")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}))
+      ->capture_default_str();
+  command
+      .add_option("--tcp-max-queries", tcp.max_queries,
+                  "Queries of one TCP connection answered at once; beyond, it is read no further "
+                  "until some are answered")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000}))
+      ->capture_default_str();
+}
+
 }  // namespace
 
 Subcommand add_server_command(CLI::App& app) {
   auto line = std::make_shared<CommandLine>();
   auto* command = app.add_subcommand(
-      "server", "Serve the records of RECORDS over UDP, forwarding other names to a parent.");
+      "server",
+      "Serve the records of RECORDS over UDP and TCP, forwarding other names to a parent.");
   add_arguments(*command, *line);
   add_network_options(*command, *line);
   add_cache_options(*command, line->config);
   add_serving_options(*command, *line);
+  add_tcp_options(*command, line->config.server.tcp);
   command->footer(
       "Examples:\n"
       "  resolver server 1200 -1 -1 data/parent.txt           # a root: no parent\n"

@@ -48,14 +48,15 @@ std::size_t write_response(const Query& query, const Answer& answer, ResponseFla
 
 }  // namespace
 
-std::size_t max_response_size(const Query& query) {
+std::size_t max_response_size(const Query& query, ResponseFlags flags) {
+  if (flags.over_tcp) return 65535;
   if (!query.edns) return kClassicUdpSize;
   return std::clamp<std::size_t>(query.edns->udp_size, kClassicUdpSize, kEdnsUdpSize);
 }
 
 std::size_t build_response(const Query& query, const Answer& answer, ResponseFlags flags,
                            std::span<std::uint8_t> out) {
-  auto limited = out.first(std::min(out.size(), max_response_size(query)));
+  auto limited = out.first(std::min(out.size(), max_response_size(query, flags)));
   std::size_t size = write_response(query, answer, flags, limited, false);
   if (size == 0) size = write_response(query, answer, flags, limited, true);
   return size;

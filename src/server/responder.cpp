@@ -27,6 +27,11 @@ std::span<const std::uint8_t> key_bytes(const std::string& key) {
   return as_bytes(key);
 }
 
+// How the query log names a DNS request's transport.
+std::string_view dns_over(Responder::Transport transport) {
+  return transport == Responder::Transport::Tcp ? "dns/tcp" : "dns";
+}
+
 }  // namespace
 
 Responder::Responder(ResponderParts parts, const Clock& clock) : parts_(parts), clock_(clock) {}
@@ -41,8 +46,9 @@ const records::LocalRecords& Responder::local_records() {
   return *records_;
 }
 
-dns::ResponseFlags Responder::flags() const {
-  return dns::ResponseFlags{parts_.handler.settings().has_parent};
+dns::ResponseFlags Responder::flags(const Request& request) const {
+  return dns::ResponseFlags{parts_.handler.settings().has_parent,
+                            request.transport == Transport::Tcp};
 }
 
 void Responder::prepare(std::span<const std::uint8_t> bytes, Prepared& prepared) {
@@ -65,7 +71,11 @@ Responder::Response Responder::respond(const Request& request, std::span<std::ui
     if (allowed && request.prepared != nullptr && request.prepared->query) {
       if (auto answered = answer_plain(request, out)) return *answered;
     }
-    if (text::is_text_datagram(request.bytes)) return respond_text(request, allowed, out, channel);
+    if (text::is_text_datagram(request.bytes)) {
+      // The course's protocol is one datagram each way; over TCP it is garbage.
+      if (request.transport == Transport::Tcp) return {};
+      return respond_text(request, allowed, out, channel);
+    }
     return respond_dns(request, allowed, out, channel);
   } catch (const std::exception& error) {
     spdlog::error("dropped a request of {} bytes from {}: {}", request.bytes.size(),
@@ -100,13 +110,14 @@ std::optional<Responder::Response> Responder::answer_plain(const Request& reques
                                    answer)) {
     return std::nullopt;
   }
-  std::size_t size = dns::write_plain_answer(*plain.query, answer.view(), flags(), out);
+  std::size_t size = dns::write_plain_answer(*plain.query, answer.view(), flags(request), out);
   if (size == 0) return std::nullopt;
   if (parts_.log_queries) {
     auto name = dns::DnsName::from_wire(
         std::string(reinterpret_cast<const char*>(plain.name.data()), plain.name.size()));
-    spdlog::info("{} dns {} {} -> NOERROR ({} records)", endpoint_text(request.client),
-                 name.to_text(), dns::type_name(plain.query->type), answer.count);
+    spdlog::info("{} {} {} {} -> NOERROR ({} records)", endpoint_text(request.client),
+                 dns_over(request.transport), name.to_text(), dns::type_name(plain.query->type),
+                 answer.count);
   }
   return Response{Outcome::Reply, size};
 }
@@ -117,21 +128,22 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
   if (parse.action == dns::QueryParse::Action::Drop) return {};
   if (parse.action == dns::QueryParse::Action::Reject) {
     if (parts_.log_queries) {
-      spdlog::info("{} dns rejected: {}", endpoint_text(request.client),
+      spdlog::info("{} {} rejected: {}", endpoint_text(request.client), dns_over(request.transport),
                    dns::rcode_name(parse.rcode));
     }
-    return {Outcome::Reply, dns::build_error_response(parse, flags(), out)};
+    return {Outcome::Reply, dns::build_error_response(parse, flags(request), out)};
   }
   const auto& question = parse.query.question;
-  auto log = [this, client = request.client](const dns::Query& query, const dns::Answer& answer) {
+  auto log = [this, client = request.client, over = dns_over(request.transport)](
+                 const dns::Query& query, const dns::Answer& answer) {
     if (!parts_.log_queries) return;
-    spdlog::info("{} dns {} {} -> {} ({} records)", endpoint_text(client),
+    spdlog::info("{} {} {} {} -> {} ({} records)", endpoint_text(client), over,
                  query.question.name.to_text(), dns::type_name(query.question.type),
                  dns::rcode_name(answer.rcode), answer.answers.size());
   };
   auto reply_now = [&](const dns::Answer& answer) {
     log(parse.query, answer);
-    return Response{Outcome::Reply, dns::build_response(parse.query, answer, flags(), out)};
+    return Response{Outcome::Reply, dns::build_response(parse.query, answer, flags(request), out)};
   };
   if (!allowed) return reply_now(dns::failure_answer(dns::Rcode::Refused));
   if (is_own_probe(key_bytes(question.name.key()), request.client)) {
@@ -149,10 +161,10 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
   // The question is copied out before the query moves into the continuation.
   dns::Question asked = question;
   parts_.forwarder->forward(
-      asked, [this, log, query = std::move(parse.query),
+      asked, [this, log, query = std::move(parse.query), flags = flags(request),
               send = channel.deferred(request.client)](const dns::Answer& answer) {
         log(query, answer);
-        send(std::span(later_).first(dns::build_response(query, answer, flags(), later_)));
+        send(std::span(later_).first(dns::build_response(query, answer, flags, later_)));
       });
   return {Outcome::Pending, 0};
 }

@@ -7,11 +7,13 @@
 
 #include "resolver/server/forwarder.hpp"
 #include "resolver/server/responder.hpp"
+#include "resolver/server/tcp_server.hpp"
 #include "resolver/server/udp_server.hpp"
 
 namespace resolver::server {
 namespace {
 
+using boost::asio::ip::tcp;
 using boost::asio::ip::udp;
 using ReusePort = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
@@ -27,6 +29,17 @@ udp::socket bind_socket(boost::asio::io_context& io, const udp::endpoint& endpoi
   return socket;
 }
 
+tcp::acceptor listen_tcp(boost::asio::io_context& io, const tcp::endpoint& endpoint) {
+  tcp::acceptor acceptor(io);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(tcp::acceptor::reuse_address(true));
+  acceptor.set_option(ReusePort(true));
+  if (endpoint.address().is_v6()) acceptor.set_option(boost::asio::ip::v6_only(false));
+  acceptor.bind(endpoint);
+  acceptor.listen(boost::asio::socket_base::max_listen_connections);
+  return acceptor;
+}
+
 // The handler is built from the settings, so they must be complete before it is.
 ServerSettings completed(ServerSettings settings) {
   settings.handler.has_parent = !settings.parents.empty();
@@ -37,7 +50,8 @@ ServerSettings completed(ServerSettings settings) {
 
 struct Server::Worker {
   Worker(const ServerSettings& settings, const QueryHandler& handler, ParentSet& parents,
-         InFlight& in_flight, ClientPolicy policy, const udp::endpoint& bind_to)
+         InFlight& in_flight, ClientPolicy policy, std::atomic<std::size_t>& tcp_connections,
+         const udp::endpoint& bind_to)
       // Only this worker's thread runs the context and touches its sockets and timers (the
       // others only post to it), so the reactor can skip its per-operation locking.
       : io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
@@ -51,6 +65,13 @@ struct Server::Worker {
                       system_clock());
     server.emplace(bind_socket(io, bind_to), *responder, system_clock());
     server->start();
+    if (settings.tcp.enabled) {
+      // With port 0 the UDP socket got an ephemeral port: TCP takes the same one.
+      auto udp_bound = server->local_endpoint();
+      tcp_server.emplace(listen_tcp(io, tcp::endpoint(udp_bound.address(), udp_bound.port())),
+                         *responder, system_clock(), settings.tcp, tcp_connections);
+      tcp_server->start();
+    }
   }
 
   boost::asio::io_context io;
@@ -58,6 +79,7 @@ struct Server::Worker {
   std::optional<Forwarder> forwarder;
   std::optional<Responder> responder;
   std::optional<UdpServer> server;
+  std::optional<TcpServer> tcp_server;
 };
 
 Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalRecords> local)
@@ -68,13 +90,24 @@ Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalReco
   unsigned threads = std::max(1u, settings_.threads);
   if (settings_.rate_limit > 0) rate_limiter_ = std::make_unique<RateLimiter>(settings_.rate_limit);
   ClientPolicy policy{&settings_.access, rate_limiter_.get()};
-  workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy,
-                                              settings_.listen));
+  // Port 0 asks for any free port: the kernel picks one free for UDP, which TCP may hold (an
+  // outgoing connection's local port), so another is tried.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy,
+                                                  tcp_connections_, settings_.listen));
+      break;
+    } catch (const boost::system::system_error& error) {
+      bool retry = settings_.listen.port() == 0 &&
+                   error.code() == boost::asio::error::address_in_use && attempt < 20;
+      if (!retry) throw;
+    }
+  }
   // With port 0 the first socket got an ephemeral port; the others must share it.
   udp::endpoint bound = workers_.front()->server->local_endpoint();
   for (unsigned i = 1; i < threads; ++i) {
-    workers_.push_back(
-        std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy, bound));
+    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy,
+                                                tcp_connections_, bound));
   }
   if (parents_.size() > 0) {
     probe_timer_ = std::make_unique<boost::asio::steady_timer>(workers_.front()->io);

@@ -7,20 +7,26 @@
 #include <memory>
 
 #include "resolver/dns/random_id.hpp"
+#include "resolver/exchange/framing.hpp"
+#include "upstream_tcp.hpp"
 
 namespace resolver::server {
 namespace {
 
+using boost::asio::ip::tcp;
 using boost::asio::ip::udp;
 
 class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
  public:
-  UpstreamQuery(boost::asio::io_context& io, ParentSet& parents, exchange::Protocol protocol,
+  UpstreamQuery(boost::asio::io_context& io, ParentSet& parents, const UpstreamSettings& settings,
                 std::vector<Attempt> attempts, dns::Question question, Upstream::Done done,
                 const Clock& clock)
       : clock_(clock),
         parents_(parents),
-        protocol_(protocol),
+        protocol_(settings.protocol),
+        // The text protocol has no stream form.
+        tcp_only_(settings.transport == ParentTransport::Tcp &&
+                  settings.protocol == ParentProtocol::Dns),
         attempts_(std::move(attempts)),
         question_(std::move(question)),
         done_(std::move(done)),
@@ -42,26 +48,55 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     attempt_ = index;
     ++generation_;
     started_ = clock_.now();
-    boost::system::error_code error;
-    const auto& endpoint = parents_.endpoint(parent());
-    socket_ = udp::socket(socket_.get_executor());
-    socket_.open(endpoint.protocol(), error);
-    if (!error) socket_.connect(endpoint, error);
-    if (!error) {
-      sent_ = exchange::make_query(protocol_, question_, dns::random_id(),
-                                   exchange::LetterCase::Randomized);
-      std::size_t size = exchange::encode_query(sent_, request_);
-      socket_.send(boost::asio::buffer(request_.data(), size), 0, error);
-    }
-    if (error) {
-      fail_attempt(error.message());
+    truncated_ = false;
+    sent_ = exchange::make_query(protocol_, question_, dns::random_id(),
+                                 exchange::LetterCase::Randomized);
+    std::string error = tcp_only_ ? ask_over_tcp() : ask_over_udp();
+    if (!error.empty()) {
+      fail_attempt(error);
       return;
     }
     timer_.expires_after(attempts_[index].timeout);
     timer_.async_wait([self = shared_from_this(), generation = generation_](auto error) {
       if (!error && generation == self->generation_) self->fail_attempt("timed out");
     });
+  }
+
+  // Returns why the query could not be sent, empty once it is on its way.
+  std::string ask_over_udp() {
+    boost::system::error_code error;
+    const auto& endpoint = parents_.endpoint(parent());
+    socket_ = udp::socket(socket_.get_executor());
+    socket_.open(endpoint.protocol(), error);
+    if (!error) socket_.connect(endpoint, error);
+    if (!error) {
+      std::size_t size = exchange::encode_query(sent_, request_);
+      socket_.send(boost::asio::buffer(request_.data(), size), 0, error);
+    }
+    if (error) return error.message();
     receive();
+    return {};
+  }
+
+  std::string ask_over_tcp() {
+    std::array<std::uint8_t, exchange::kLengthPrefixSize + 512> framed{};
+    std::size_t size = exchange::encode_framed_query(sent_, framed);
+    if (size == 0) return "query does not fit";
+    const auto& endpoint = parents_.endpoint(parent());
+    tcp_ = std::make_shared<TcpExchange>(
+        socket_.get_executor(),
+        [self = shared_from_this(), generation = generation_](
+            const boost::system::error_code& error, std::span<const std::uint8_t> message) {
+          if (generation != self->generation_ || self->finished_) return;
+          if (error) {
+            self->fail_attempt("over TCP: " + error.message());
+            return;
+          }
+          self->on_reply(message);
+        });
+    tcp_->start(tcp::endpoint(endpoint.address(), endpoint.port()),
+                std::span<const std::uint8_t>(framed.data(), size));
+    return {};
   }
 
   void receive() {
@@ -78,13 +113,18 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
         });
   }
 
-  void on_reply(std::span<const std::uint8_t> datagram) {
-    auto match = exchange::match_reply(sent_, datagram);
-    if (match.status == exchange::MatchStatus::Truncated) {
-      fail_attempt("truncated reply (TC=1)");
-      return;
+  // The next datagram or message on whichever transport this query is on now.
+  void keep_waiting() {
+    if (tcp_) {
+      tcp_->read_next();
+    } else {
+      receive();
     }
-    bool accepted = match.status == exchange::MatchStatus::Answered;
+  }
+
+  void on_reply(std::span<const std::uint8_t> message) {
+    auto match = exchange::match_reply(sent_, message);
+    bool accepted = match.status != exchange::MatchStatus::Unmatched;
     if (accepted && match.echoed_name) {
       // 0x20: a mismatch is a forgery only from a parent seen to keep the case (ParentSet).
       bool preserved = match.echoed_name->identical(sent_.question.name);
@@ -95,24 +135,63 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
       // Not a reply to this query (wrong ID or question, or garbage): keep waiting.
       spdlog::debug("dropped an unmatched reply from {} for {}", parents_.describe(parent()),
                     question_.name.to_text());
-      receive();
+      keep_waiting();
+      return;
+    }
+    if (match.status == exchange::MatchStatus::Truncated) {
+      if (tcp_) {
+        // A stream has no size limit: TC over TCP is a broken parent, not a big answer.
+        fail_attempt("truncated reply over TCP");
+      } else {
+        retry_over_tcp();
+      }
       return;
     }
     if (!match.answer.is_final()) {
       fail_attempt("answered " + dns::rcode_name(match.answer.rcode));
       return;
     }
-    parents_.record_success(
-        parent(), std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - started_));
+    // After a truncation the parent's round trip is already counted, and one that includes a
+    // TCP handshake would rank it against the others' UDP ones unfairly.
+    if (!truncated_) parents_.record_success(parent(), round_trip());
     finish({true, std::move(match.answer), {}});
+  }
+
+  // The parent answered, only not in full: it is healthy, and the rest of the attempt's time
+  // goes to asking it again where the answer fits.
+  void retry_over_tcp() {
+    truncated_ = true;
+    parents_.record_success(parent(), round_trip());
+    spdlog::debug("parent {} truncated {} {}: asking again over TCP", parents_.describe(parent()),
+                  question_.name.to_text(), dns::type_name(question_.type));
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    // A new ID, so that nothing meant for the UDP query can pass for the reply; the same
+    // letter case, which the parent has just echoed.
+    auto udp_id = sent_.id;
+    while (sent_.id == udp_id) sent_.id = dns::random_id();
+    std::string error = ask_over_tcp();
+    if (!error.empty()) fail_attempt(error);
+  }
+
+  std::chrono::microseconds round_trip() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - started_);
+  }
+
+  void close_transports() {
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+    if (tcp_) {
+      tcp_->close();
+      tcp_.reset();
+    }
   }
 
   void fail_attempt(std::string reason) {
     if (finished_) return;
     ++generation_;
-    boost::system::error_code ignored;
-    timer_.cancel();
-    socket_.close(ignored);
+    close_transports();
     parents_.record_failure(parent(), clock_.now());
     spdlog::debug("parent {} failed {} {}: {}", parents_.describe(parent()),
                   question_.name.to_text(), dns::type_name(question_.type), reason);
@@ -126,9 +205,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   void finish(UpstreamOutcome outcome) {
     finished_ = true;
     ++generation_;
-    boost::system::error_code ignored;
-    timer_.cancel();
-    socket_.close(ignored);
+    close_transports();
     auto done = std::move(done_);
     done(std::move(outcome));
   }
@@ -136,15 +213,18 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   const Clock& clock_;
   ParentSet& parents_;
   exchange::Protocol protocol_;
+  bool tcp_only_;
   std::vector<Attempt> attempts_;
   dns::Question question_;
   exchange::Query sent_;  // this attempt's, to match its reply
   Upstream::Done done_;
   udp::socket socket_;
+  std::shared_ptr<TcpExchange> tcp_;  // while this attempt is over TCP
   boost::asio::steady_timer timer_;
   std::size_t attempt_ = 0;
   std::uint64_t generation_ = 0;
   bool finished_ = false;
+  bool truncated_ = false;  // this attempt got TC=1 over UDP and went on over TCP
   TimePoint started_;
   std::array<std::uint8_t, 512> request_{};
   std::array<std::uint8_t, 65536> reply_{};
@@ -176,14 +256,14 @@ Upstream::Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSett
 
 void Upstream::query(const dns::Question& question, Done done) {
   auto attempts = plan_attempts(parents_.ranked(clock_.now()), settings_.budget);
-  std::make_shared<UpstreamQuery>(io_, parents_, settings_.protocol, std::move(attempts), question,
+  std::make_shared<UpstreamQuery>(io_, parents_, settings_, std::move(attempts), question,
                                   std::move(done), clock_)
       ->start();
 }
 
 void Upstream::query_parent(std::size_t parent, const dns::Question& question, Done done) {
   std::vector<Attempt> attempts{{parent, settings_.budget}};
-  std::make_shared<UpstreamQuery>(io_, parents_, settings_.protocol, std::move(attempts), question,
+  std::make_shared<UpstreamQuery>(io_, parents_, settings_, std::move(attempts), question,
                                   std::move(done), clock_)
       ->start();
 }

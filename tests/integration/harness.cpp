@@ -89,9 +89,11 @@ bool is_loop_probe(const Bytes& query) {
 }
 
 // A scripted peer's receive loop: every query on `fd` until `stopping`, loop probes left out
-// (they are not queries a test sent), handed over with the address it came from.
+// (they are not queries a test sent, only counted in `probes` when given), handed over with the
+// address it came from.
 void receive_queries(int fd, const std::atomic<bool>& stopping,
-                     const std::function<void(Bytes, const sockaddr*, socklen_t)>& on_query) {
+                     const std::function<void(Bytes, const sockaddr*, socklen_t)>& on_query,
+                     std::atomic<int>* probes = nullptr) {
   Bytes buffer(65536);
   while (!stopping) {
     pollfd pfd{fd, POLLIN, 0};
@@ -102,7 +104,10 @@ void receive_queries(int fd, const std::atomic<bool>& stopping,
                          &length);
     if (n < 0) continue;
     Bytes query(buffer.begin(), buffer.begin() + n);
-    if (is_loop_probe(query)) continue;
+    if (is_loop_probe(query)) {
+      if (probes) ++*probes;
+      continue;
+    }
     on_query(std::move(query), reinterpret_cast<const sockaddr*>(&client), length);
   }
 }
@@ -401,22 +406,70 @@ CommandResult dig(std::uint16_t port, const std::vector<std::string>& args) {
   return run(argv);
 }
 
-FakeParent::FakeParent(Respond respond) : respond_(std::move(respond)) {
+FakeParent::FakeParent(Respond respond)
+    : respond_([respond = std::move(respond)](const Bytes& query, Transport) {
+        return respond(query);
+      }) {
   fd_ = bind_loopback_udp(port_);
-  thread_ = std::thread([this] {
-    receive_queries(fd_, stopping_, [this](Bytes query, const sockaddr* client, socklen_t length) {
-      ++queries_;
-      for (const auto& reply : respond_(query)) {
-        sendto(fd_, reply.data(), reply.size(), 0, client, length);
+  serve_udp();
+}
+
+FakeParent::FakeParent(RespondOver respond, TcpPort tcp) : respond_(std::move(respond)) {
+  int tcp_fd = -1;
+  // The kernel picks a free UDP port; the same number may be taken on TCP, then another.
+  for (int tries = 0; tcp_fd < 0; ++tries) {
+    if (tries == 100) throw std::runtime_error("no port free on both UDP and TCP");
+    fd_ = bind_loopback_udp(port_);
+    tcp_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    auto address = loopback(port_);
+    if (bind(tcp_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      close(tcp_fd);
+      close(fd_);
+      tcp_fd = -1;
+    }
+  }
+  if (tcp == TcpPort::Refused) {
+    // Bound so that no one else can listen there: every connection is refused.
+    refusing_fd_ = tcp_fd;
+  } else {
+    stream_ = std::make_unique<StreamPeer>(tcp_fd, [this](const Bytes& query) {
+      if (is_loop_probe(query)) {
+        ++tcp_probes_;
+        return std::vector<Bytes>{};
       }
+      ++tcp_queries_;
+      return respond_(query, Transport::Tcp);
     });
+  }
+  serve_udp();
+}
+
+void FakeParent::serve_udp() {
+  thread_ = std::thread([this] {
+    receive_queries(
+        fd_, stopping_,
+        [this](Bytes query, const sockaddr* client, socklen_t length) {
+          ++udp_queries_;
+          for (const auto& reply : respond_(query, Transport::Udp)) {
+            sendto(fd_, reply.data(), reply.size(), 0, client, length);
+          }
+        },
+        &udp_probes_);
   });
 }
 
 FakeParent::~FakeParent() {
   stopping_ = true;
   thread_.join();
+  stream_.reset();
   close(fd_);
+  if (refusing_fd_ >= 0) close(refusing_fd_);
+}
+
+Bytes truncated_reply(const Bytes& query) {
+  auto reply = dns_reply(query, {});
+  reply[2] |= 0x02;  // TC
+  return reply;
 }
 
 Bytes dns_reply(const Bytes& query, const std::vector<resolver::dns::ResourceRecord>& answers,
@@ -430,6 +483,20 @@ Bytes dns_reply(const Bytes& query, const std::vector<resolver::dns::ResourceRec
   answer.authority = authority;
   Bytes out(4096);
   out.resize(build_response(parse.query, answer, ResponseFlags{true}, out));
+  return out;
+}
+
+Bytes dns_stream_reply(const Bytes& query,
+                       const std::vector<resolver::dns::ResourceRecord>& answers) {
+  using namespace resolver::dns;
+  auto parse = parse_query(query);
+  Answer answer;
+  answer.answers = answers;
+  ResponseFlags flags;
+  flags.recursion_available = true;
+  flags.over_tcp = true;
+  Bytes out(65535);
+  out.resize(build_response(parse.query, answer, flags, out));
   return out;
 }
 

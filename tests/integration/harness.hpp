@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "resolver/dns/message.hpp"
+#include "stream_peer.hpp"
 
 namespace harness {
 
@@ -112,31 +114,60 @@ Bytes dns_query(const std::string& name, resolver::dns::RrType type, std::uint16
 // A UDP port that was free a moment ago (for peers that cannot bind port 0 and report it).
 std::uint16_t free_udp_port();
 
-// A scripted parent: for each query datagram, `respond` returns the datagrams to send back
-// (none: silence). Counts the queries it saw, except resolvers' loop probes.
+enum class Transport { Udp, Tcp };
+
+// A scripted parent: for each query, `respond` returns the messages to send back (none:
+// silence). Counts the queries it saw, except resolvers' loop probes. UDP only, unless made
+// with a TcpPort: then the same port number on TCP is served (each message framed, every
+// connection at once) or refuses every connection, and `respond` is told how each query came
+// (it may then be called from two threads at once).
 class FakeParent {
  public:
   using Respond = std::function<std::vector<Bytes>(const Bytes& query)>;
+  using RespondOver = std::function<std::vector<Bytes>(const Bytes& query, Transport transport)>;
+  enum class TcpPort { Served, Refused };
+
   explicit FakeParent(Respond respond);
+  FakeParent(RespondOver respond, TcpPort tcp);
   ~FakeParent();
   std::uint16_t port() const { return port_; }
-  int queries() const { return queries_.load(); }
+  int queries() const { return udp_queries_.load() + tcp_queries_.load(); }
+  int udp_queries() const { return udp_queries_.load(); }
+  int tcp_queries() const { return tcp_queries_.load(); }
+  // The loop probes that came over `transport` (never answered, never counted as queries).
+  int probes(Transport transport) const {
+    return (transport == Transport::Udp ? udp_probes_ : tcp_probes_).load();
+  }
   // Sends `datagram` to the last client from a different socket (a spoofer's port).
   int fd() const { return fd_; }
 
  private:
+  void serve_udp();
+
   int fd_ = -1;
   std::uint16_t port_ = 0;
-  std::atomic<int> queries_{0};
+  std::atomic<int> udp_queries_{0};
+  std::atomic<int> tcp_queries_{0};
+  std::atomic<int> udp_probes_{0};
+  std::atomic<int> tcp_probes_{0};
   std::atomic<bool> stopping_{false};
-  Respond respond_;
+  RespondOver respond_;
   std::thread thread_;
+  int refusing_fd_ = -1;  // TcpPort::Refused: bound, never listening
+  std::unique_ptr<StreamPeer> stream_;
 };
+
+// `query`'s reply with TC set and no records: what a server sends when the answer does not fit
+// a datagram.
+Bytes truncated_reply(const Bytes& query);
 
 // A reply to `query` (which must be a valid DNS query) with the given answers and rcode.
 Bytes dns_reply(const Bytes& query, const std::vector<resolver::dns::ResourceRecord>& answers,
                 resolver::dns::Rcode rcode = resolver::dns::Rcode::NoError,
                 const std::vector<resolver::dns::ResourceRecord>& authority = {});
+// The same over TCP, where no UDP size limits it (RFC 7766 8).
+Bytes dns_stream_reply(const Bytes& query,
+                       const std::vector<resolver::dns::ResourceRecord>& answers);
 // A parent that holds every query until the test releases it: what is in flight is then known
 // exactly, with no timing involved. Loop probes are ignored.
 class HoldingParent {

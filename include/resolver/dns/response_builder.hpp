@@ -3,7 +3,8 @@
 // The reply echoes the query's ID, opcode, RD and CD bits and its question exactly as received
 // (so the client's letter case survives), and carries an OPT record exactly when the query had
 // one (RFC 6891 7). When the answer does not fit the client's UDP size, the reply is cut to the
-// question and TC is set (RFC 1035 4.2.1, RFC 2181 9).
+// question and TC is set (RFC 1035 4.2.1, RFC 2181 9): no partial RRset ever goes out, and the
+// client asks again over TCP.
 #pragma once
 
 #include <cstddef>
@@ -17,11 +18,13 @@ namespace resolver::dns {
 
 struct ResponseFlags {
   bool recursion_available = false;
+  // Over TCP a reply may take 65,535 bytes whatever the client's UDP size (RFC 7766 8).
+  bool over_tcp = false;
 };
 
-// The UDP payload size the reply may use: 512 without EDNS, else the client's size clamped
-// to [512, 1232].
-std::size_t max_response_size(const Query& query);
+// The payload size the reply may use: over UDP 512 without EDNS, else the client's size
+// clamped to [512, 1232]; over TCP 65,535.
+std::size_t max_response_size(const Query& query, ResponseFlags flags = {});
 
 // Returns the number of bytes written (0 only if `out` cannot hold even a header).
 std::size_t build_response(const Query& query, const Answer& answer, ResponseFlags flags,

@@ -73,6 +73,7 @@ class ReplyChannel {
 class Responder {
  public:
   using Endpoint = boost::asio::ip::udp::endpoint;
+  static constexpr std::size_t kMaxTcpReply = 65535;
 
   // A request read ahead: its plain query, if it is one, and its name's slot in the records.
   struct Prepared {
@@ -83,12 +84,16 @@ class Responder {
     records::LocalRecords::Location location;
   };
 
+  // The text protocol is UDP only; a DNS reply over TCP is not cut to the client's UDP size.
+  enum class Transport { Udp, Tcp };
+
   struct Request {
     std::span<const std::uint8_t> bytes;
-    Endpoint client;
+    Endpoint client;  // a TCP client's address and port, likewise
     TimePoint now;
     // From prepare() on the same bytes, or null: then respond() reads them itself.
     const Prepared* prepared = nullptr;
+    Transport transport = Transport::Udp;
   };
 
   enum class Outcome { Drop, Reply, Pending };
@@ -105,7 +110,7 @@ class Responder {
   // The records it points into stay valid until the next refresh_records() on this thread.
   void prepare(std::span<const std::uint8_t> bytes, Prepared& prepared);
   // Never throws: a request that cannot be handled is logged and dropped. `out` must hold a
-  // DNS reply over UDP (dns::kEdnsUdpSize bytes).
+  // DNS reply: dns::kEdnsUdpSize bytes over UDP, kMaxTcpReply over TCP.
   Response respond(const Request& request, std::span<std::uint8_t> out, ReplyChannel& channel);
 
   // Takes up a reload now rather than at the next query, so an idle worker lets go of the old
@@ -122,14 +127,14 @@ class Responder {
   // True when `lowercase_wire` names our own loop probe: a parent forwards to us.
   bool is_own_probe(std::span<const std::uint8_t> lowercase_wire, const Endpoint& client);
   const records::LocalRecords& local_records();
-  dns::ResponseFlags flags() const;
+  dns::ResponseFlags flags(const Request& request) const;
 
   ResponderParts parts_;
   const Clock& clock_;
   // This worker's reference to the local records, renewed when the handler's version moves.
   std::shared_ptr<const records::LocalRecords> records_;
   std::uint64_t records_version_ = 0;
-  std::array<std::uint8_t, 4096> later_{};  // where pending replies are encoded
+  std::array<std::uint8_t, kMaxTcpReply> later_{};  // where pending replies are encoded
 };
 
 }  // namespace resolver::server

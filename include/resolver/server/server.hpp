@@ -1,7 +1,8 @@
-// Server: the workers behind one UDP port.
+// Server: the workers behind one port, UDP and TCP.
 //
-// Each worker owns an io_context, a socket bound with SO_REUSEPORT to the same address, its
-// Upstream and Forwarder; the kernel spreads clients across the sockets. The local records,
+// Each worker owns an io_context, a UDP socket and a TCP listening socket bound with
+// SO_REUSEPORT to the same address, its Responder, Upstream and Forwarder; the kernel spreads
+// clients across the sockets. The local records,
 // the cache, the questions in flight and what is known of the parents are shared. Binding
 // happens in the constructor, so errors surface before `run`. The first worker also probes the
 // parents for forwarding loops: a query for a random name under resolver.invalid that must never
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -24,6 +26,7 @@
 #include "resolver/server/in_flight.hpp"
 #include "resolver/server/query_handler.hpp"
 #include "resolver/server/rate_limiter.hpp"
+#include "resolver/server/tcp_server.hpp"
 #include "resolver/server/upstream.hpp"
 
 namespace resolver::server {
@@ -46,6 +49,7 @@ struct ServerSettings {
   AccessList access = AccessList::private_networks();
   std::uint32_t rate_limit = 0;  // queries per second per client; 0: off
   ForwarderLimits limits;
+  TcpSettings tcp;
 };
 
 class Server {
@@ -74,6 +78,7 @@ class Server {
   ParentSet parents_;
   InFlight in_flight_;  // before the workers: their forwarders use it
   std::unique_ptr<RateLimiter> rate_limiter_;
+  std::atomic<std::size_t> tcp_connections_{0};  // every worker's, against settings_.tcp
   std::vector<std::unique_ptr<Worker>> workers_;
   // Runs on the first worker's io_context, so it must go before the workers do.
   std::unique_ptr<boost::asio::steady_timer> probe_timer_;

@@ -6,6 +6,13 @@
 // (RFC 5452); anything else is dropped and the wait goes on. An attempt that times out, finds
 // the parent's port closed, or gets SERVFAIL/REFUSED moves on to the next attempt, on the next
 // parent in ParentSet's ranking when there are several; after the last one the query fails.
+//
+// A truncated reply (TC=1) is the parent working as it should for an answer too big for UDP:
+// the same attempt asks the same parent again over TCP (RFC 7766 5), with a fresh ID, within
+// what is left of the attempt's time, and the parent stays healthy. Only the TCP exchange
+// failing fails the attempt. A truncated answer is never the outcome, so never cached. With
+// ParentTransport::Tcp every DNS attempt goes over TCP from the start. Each TCP query has a
+// connection of its own (upstream_tcp.hpp says why). The text protocol is UDP only.
 // Nothing here blocks: completion is a callback on the io_context's thread.
 #pragma once
 
@@ -26,8 +33,13 @@ namespace resolver::server {
 // What the parents speak (--parent-protocol); the exchange codec does the speaking.
 using ParentProtocol = exchange::Protocol;
 
+// How DNS reaches the parents: UDP, with TCP for truncated replies; or TCP for every query
+// (--parent-protocol tcp). A text parent is always asked over UDP.
+enum class ParentTransport { Udp, Tcp };
+
 struct UpstreamSettings {
   ParentProtocol protocol = ParentProtocol::Dns;
+  ParentTransport transport = ParentTransport::Udp;
   // The whole time a question may take upstream, split over the attempts: with one or two
   // parents, 1 s then 1.5 s; with three or more, a third each on the three best.
   std::chrono::milliseconds budget{2500};

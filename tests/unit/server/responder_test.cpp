@@ -53,15 +53,22 @@ struct Channel : resolver::server::ReplyChannel {
   }
 };
 
+std::vector<resolver::dns::ResourceRecord> local_records() {
+  std::vector<resolver::dns::ResourceRecord> records{
+      address_record("host.test", "192.0.2.1"),
+      address_record("host.test", "2001:db8::1"),
+  };
+  for (int i = 1; i <= 120; ++i) {
+    records.push_back(address_record("many.test", "10.0.0." + std::to_string(i)));
+  }
+  return records;
+}
+
 // One worker of a server: local records, cache, handler, and with a parent its forwarder.
 struct Worker {
   explicit Worker(bool has_parent, resolver::server::ClientPolicy policy = {})
-      : handler(std::make_shared<const resolver::records::LocalRecords>(
-                    std::vector<resolver::dns::ResourceRecord>{
-                        address_record("host.test", "192.0.2.1"),
-                        address_record("host.test", "2001:db8::1"),
-                    }),
-                cache, resolver::server::HandlerSettings{has_parent, 60, true, 30}),
+      : handler(std::make_shared<const resolver::records::LocalRecords>(local_records()), cache,
+                resolver::server::HandlerSettings{has_parent, 60, true, 30}),
         parents({Endpoint{boost::asio::ip::make_address("127.0.0.1"), 5300}}),
         forwarder(io, handler, parent, in_flight, clock, {}, 0ms),
         responder(resolver::server::ResponderParts{handler, has_parent ? &forwarder : nullptr,
@@ -69,11 +76,12 @@ struct Worker {
                   clock) {}
 
   // Answers `bytes`, read ahead as a transport reading a batch does when `prepared` is set.
-  Responder::Response respond(const Bytes& bytes, bool prepared = true, Endpoint client = kClient) {
+  Responder::Response respond(const Bytes& bytes, bool prepared = true, Endpoint client = kClient,
+                              Responder::Transport transport = Responder::Transport::Udp) {
     Responder::Prepared ahead;
     if (prepared) responder.prepare(bytes, ahead);
-    auto response =
-        responder.respond({bytes, client, clock.now(), prepared ? &ahead : nullptr}, out, channel);
+    auto response = responder.respond(
+        {bytes, client, clock.now(), prepared ? &ahead : nullptr, transport}, out, channel);
     reply.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(response.size));
     return response;
   }
@@ -88,7 +96,7 @@ struct Worker {
   resolver::server::Forwarder forwarder;
   Responder responder;
   Channel channel;
-  std::array<std::uint8_t, 4096> out{};
+  std::array<std::uint8_t, Responder::kMaxTcpReply> out{};
   Bytes reply;
 };
 
@@ -214,4 +222,29 @@ TEST_CASE("a text query gets A and AAAA in one reply, after the parent when not 
   worker.parent.answer(1, "2001:db8::7");
   REQUIRE(worker.channel.sent.size() == 1);
   CHECK(as_text(worker.channel.sent[0]) == "far.test,198.51.100.7,60\nfar.test,2001:db8::7,60");
+}
+
+TEST_CASE("over TCP a big answer goes whole; over UDP it is truncated to no records",
+          "[responder][tcp]") {
+  Worker worker(false);
+  auto query = dns_query("many.test");
+  REQUIRE(worker.respond(query, true).outcome == Responder::Outcome::Reply);
+  auto udp = worker.reply;
+  CHECK((udp[2] & 0x02) != 0);  // TC
+  CHECK(read_reply(udp, "many.test").status == resolver::dns::ReplyStatus::Truncated);
+  for (bool prepared : {true, false}) {
+    REQUIRE(worker.respond(query, prepared, kClient, Responder::Transport::Tcp).outcome ==
+            Responder::Outcome::Reply);
+    CHECK(worker.reply.size() > 1232);
+    auto reply = read_reply(worker.reply, "many.test");
+    REQUIRE(reply.status == resolver::dns::ReplyStatus::Accepted);
+    CHECK(reply.answer.answers.size() == 120);
+  }
+}
+
+TEST_CASE("the text protocol is UDP only: a text query over TCP is dropped", "[responder][tcp]") {
+  Worker worker(false);
+  CHECK(worker.respond(text_query("host.test"), true, kClient, Responder::Transport::Tcp).outcome ==
+        Responder::Outcome::Drop);
+  CHECK(worker.respond(text_query("host.test")).outcome == Responder::Outcome::Reply);
 }
