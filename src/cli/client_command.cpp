@@ -34,6 +34,7 @@ struct ClientOptions {
   std::vector<std::string> names;
   std::string file;
   bool text = false;
+  bool tcp = false;
   std::string type = "A";
   std::string format = "ip";
   std::size_t concurrency = 100;
@@ -210,6 +211,7 @@ int run_client(const ClientOptions& options) {
   client::BatchSettings settings;
   settings.lookup.server = *server;
   settings.lookup.text_protocol = options.text;
+  settings.lookup.tcp = options.tcp;
   settings.lookup.timeout =
       std::chrono::milliseconds(static_cast<long>(options.timeout_seconds * 1000));
   settings.lookup.attempts = options.retries + 1;
@@ -238,6 +240,11 @@ DESCRIPTION
     Asks SERVER on UDP PORT for the addresses of names: in DNS, so any DNS server will do,
     or with --text in the course's text protocol. SERVER is an IPv4 or IPv6 address or a
     host name (resolved once, the first address used).
+
+    A DNS reply too big for a datagram (TC=1) is asked again over TCP on the same PORT,
+    as dig does, and the full answer printed. With --tcp every query goes over TCP: one
+    connection, up to --concurrency queries pipelined on it; if the server closes it with
+    queries outstanding, they are sent again on a new one. The text protocol is UDP only.
 
     With NAMEs, looks each of them up. With -f FILE, or stdin a pipe or a file, reads one
     name per line (blank lines and # comments skipped) and keeps up to --concurrency
@@ -277,6 +284,7 @@ EXAMPLES
     resolver client 127.0.0.1 1199 -f names.txt --format record > answers.csv
     cut -d, -f1 ips.txt | resolver client 127.0.0.1 1199 --format json | jq -r .rcode
     resolver client 127.0.0.1 1199 -f names.txt --rate 500 --concurrency 20
+    resolver client 10.0.0.53 53 --tcp -c 20 -f names.txt --format record
 )";
 
 // --help laid out like a man page: NAME, SYNOPSIS, DESCRIPTION, then CLI11's list of
@@ -324,7 +332,7 @@ Subcommand add_client_command(CLI::App& app) {
   auto quiet = [](CLI::Validator validator) { return validator.description(""); };
   command->add_option("SERVER", options->server, "IPv4 or IPv6 address, or a host name")
       ->required();
-  command->add_option("PORT", options->port, "UDP port")
+  command->add_option("PORT", options->port, "UDP port (TCP too with --tcp or after TC=1)")
       ->required()
       ->check(quiet(CLI::Range(1, 65535)));
   auto* names = command->add_option("NAME", options->names, "Names to look up");
@@ -336,6 +344,8 @@ Subcommand add_client_command(CLI::App& app) {
       ->check(quiet(CLI::IsMember({"A", "AAAA"}, CLI::ignore_case)));
   command->add_flag("--text", options->text,
                     "The course's text protocol instead of DNS (every address)");
+  command->add_flag("--tcp", options->tcp,
+                    "Every query over TCP, pipelined (default: UDP, TCP after TC=1)");
   command->add_option("--format", options->format, "Output format, see OUTPUT (default ip)")
       ->option_text("ip|record|json")
       ->check(quiet(CLI::IsMember({"ip", "record", "json"})));
@@ -358,6 +368,13 @@ Subcommand add_client_command(CLI::App& app) {
       ->option_text("N")
       ->check(quiet(CLI::Range(0, 10)));
   command->formatter(std::make_shared<ManPageFormatter>(kHelpHead, kHelpRest));
+  command->callback([options] {
+    if (options->tcp && options->text) {
+      throw CLI::ValidationError("--tcp",
+                                 "the text protocol is UDP only; leave out --text to "
+                                 "ask in DNS over TCP");
+    }
+  });
   return {command, [options] { return run_client(*options); }};
 }
 

@@ -2,16 +2,20 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "resolver/client/tcp_channel.hpp"
+#include "resolver/client/udp_channel.hpp"
 #include "resolver/dns/random_id.hpp"
 #include "resolver/exchange/exchange.hpp"
 
@@ -19,7 +23,6 @@ namespace resolver::client {
 namespace {
 
 namespace asio = boost::asio;
-using asio::ip::udp;
 using Clock = std::chrono::steady_clock;
 
 // One query in flight. Slots are reused; `generation` changes on every send and on release,
@@ -33,9 +36,11 @@ struct Slot {
   dns::Question question;
   exchange::Query query;  // the current attempt's; DNS: its ID is in by_id_ when has_id
   bool has_id = false;
-  int attempts = 0;  // sent so far
+  bool over_tcp = false;     // from now on its attempts go over TCP
+  int attempts = 0;          // sent so far (over UDP, then over TCP once truncated)
+  bool free_resend = false;  // the next send is no new attempt (see on_tcp_closed)
   std::uint64_t generation = 0;
-  Clock::time_point first_sent{};
+  Clock::time_point first_sent{};  // time_point{} until sent
   asio::steady_timer timer;
 };
 
@@ -54,9 +59,14 @@ class Batch {
         callbacks_(callbacks),
         protocol_(settings.lookup.text_protocol ? exchange::Protocol::Text
                                                 : exchange::Protocol::Dns),
-        socket_(io),
-        pace_timer_(io),
-        buffer_(65536) {
+        udp_(io, UdpChannel::Handlers{
+                     [this](std::span<const std::uint8_t> datagram) { on_datagram(datagram); },
+                     [this](const boost::system::error_code& error) {
+                       fail_waiting_attempts(error.message());
+                     },
+                     [this] { advance(); }}),
+        work_(io.get_executor()),
+        pace_timer_(io) {
     std::size_t count = std::clamp<std::size_t>(settings.concurrency, 1, kMaxConcurrency);
     slots_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
@@ -70,16 +80,7 @@ class Batch {
   }
 
   void run() {
-    const auto& server = settings_.lookup.server;
-    socket_.open(server.protocol());
-    boost::system::error_code ignored;
-    // Best effort: room for a full window of replies arriving at once.
-    socket_.set_option(asio::socket_base::receive_buffer_size(
-                           static_cast<int>(std::min<std::size_t>(slots_.size() * 2048, 8 << 20))),
-                       ignored);
-    socket_.connect(server);
-    socket_.non_blocking(true);
-    receive();
+    if (!settings_.lookup.tcp) udp_.open(settings_.lookup.server, slots_.size());
     advance();
     io_.restart();
     io_.run();
@@ -90,10 +91,12 @@ class Batch {
   void advance() {
     fill();
     pump();
-    if (input_done_ && busy_ == 0 && pending_.empty() && socket_.is_open()) {
-      boost::system::error_code ignored;
-      socket_.close(ignored);  // ends the receive, and with it io_.run()
+    if (input_done_ && busy_ == 0 && pending_.empty() && work_) {
+      // Ends every wait there is, and with them io_.run().
+      udp_.close();
+      if (tcp_) tcp_->close();
       pace_timer_.cancel();
+      work_.reset();
     }
   }
 
@@ -140,6 +143,9 @@ class Batch {
     auto type = protocol_ == exchange::Protocol::Text ? dns::RrType::ANY : settings_.type;
     slot.question = {*parsed.name(), type, dns::RrClass::IN};
     slot.attempts = 0;
+    slot.over_tcp = settings_.lookup.tcp;
+    slot.free_resend = false;
+    slot.first_sent = {};
     if (protocol_ == exchange::Protocol::Text) {
       by_name_.emplace(slot.question.name.key(), slot_index);
     }
@@ -168,8 +174,7 @@ class Batch {
   void wait_until_writable() {
     if (write_blocked_) return;
     write_blocked_ = true;
-    socket_.async_wait(udp::socket::wait_write, [this](const boost::system::error_code& error) {
-      if (error) return;  // first: after an abort `this` may be gone
+    udp_.wait_writable([this] {
       write_blocked_ = false;
       advance();
     });
@@ -186,8 +191,8 @@ class Batch {
     });
   }
 
-  // Sends the slot's next attempt; false when the socket's send buffer is full (nothing
-  // changed but the ID: the attempt stays queued).
+  // Sends the slot's next attempt; false when the UDP socket's send buffer is full (nothing
+  // changed but the ID: the attempt stays queued). TCP queues in memory, bounded by the window.
   bool transmit(std::size_t slot_index) {
     Slot& slot = slots_[slot_index];
     std::uint16_t id = 0;
@@ -204,10 +209,13 @@ class Batch {
     std::size_t size = exchange::encode_query(slot.query, datagram);
     auto now = Clock::now();
     boost::system::error_code error;
-    socket_.send(asio::buffer(datagram.data(), size), 0, error);
-    if (error == asio::error::would_block) return false;
-    if (slot.attempts == 0) slot.first_sent = now;
-    ++slot.attempts;
+    if (slot.over_tcp) {
+      tcp().send(std::span<const std::uint8_t>(datagram.data(), size));
+    } else {
+      if (!udp_.send(std::span<const std::uint8_t>(datagram.data(), size), error)) return false;
+    }
+    if (slot.first_sent == Clock::time_point{}) slot.first_sent = now;
+    if (!std::exchange(slot.free_resend, false)) ++slot.attempts;
     std::uint64_t generation = ++slot.generation;
     if (error) {
       attempt_failed(slot_index, {LookupStatus::Error, {}, 0, error.message(), {}});
@@ -223,43 +231,30 @@ class Batch {
     return true;
   }
 
-  // Retries with a fresh ID while attempts are left, else gives the name `failure`.
-  void attempt_failed(std::size_t slot_index, LookupResult failure) {
+  // Retries with a fresh ID while attempts are left, else gives the name `failure`. An
+  // attempt not `charged` is sent again without counting.
+  void attempt_failed(std::size_t slot_index, LookupResult failure, bool charged = true) {
     Slot& slot = slots_[slot_index];
     slot.waiting = false;
     slot.timer.cancel();
-    if (slot.attempts < std::max(1, settings_.lookup.attempts)) {
-      send_queue_.push_back({slot_index, slot.generation});
+    if (!charged) slot.free_resend = true;
+    if (!charged || slot.attempts < std::max(1, settings_.lookup.attempts)) {
+      requeue(slot_index);
     } else {
       finish(slot_index, std::move(failure));
     }
   }
 
-  // Waits for the socket to be readable, then drains it without blocking: one wake-up for
-  // a burst of replies instead of one per reply.
-  void receive() {
-    socket_.async_wait(udp::socket::wait_read, [this](const boost::system::error_code& error) {
-      if (error || !socket_.is_open()) return;
-      for (int budget = 256; budget > 0 && socket_.is_open(); --budget) {
-        boost::system::error_code receive_error;
-        std::size_t size = socket_.receive(asio::buffer(buffer_), 0, receive_error);
-        if (receive_error == asio::error::would_block) break;
-        if (receive_error) {
-          fail_waiting_attempts(receive_error.message());
-          break;
-        }
-        on_datagram(std::span<const std::uint8_t>(buffer_.data(), size));
-      }
-      advance();
-      if (socket_.is_open()) receive();
-    });
+  void requeue(std::size_t slot_index) {
+    // A new generation: the last attempt's timer, had it already fired, finds itself stale.
+    send_queue_.push_back({slot_index, ++slots_[slot_index].generation});
   }
 
   // On a connected socket a receive error is an ICMP error (port unreachable, ...): it is
-  // about the server, not one query, so every attempt waiting for a reply has failed.
+  // about the server, not one query, so every attempt waiting for a UDP reply has failed.
   void fail_waiting_attempts(const std::string& why) {
     for (std::size_t i = 0; i < slots_.size(); ++i) {
-      if (slots_[i].busy && slots_[i].waiting) {
+      if (slots_[i].busy && slots_[i].waiting && !slots_[i].over_tcp) {
         attempt_failed(i, {LookupStatus::Error, {}, 0, why, {}});
       }
     }
@@ -267,11 +262,21 @@ class Batch {
 
   void on_datagram(std::span<const std::uint8_t> datagram) {
     if (protocol_ == exchange::Protocol::Text) return on_text_reply(datagram);
-    auto id = exchange::datagram_id(datagram);
+    on_dns_reply(datagram, false);
+  }
+
+  // A DNS reply counts only for a query whose attempts go the way it came. A late reply to the
+  // last attempt, its retry not sent yet, is still the answer.
+  void on_dns_reply(std::span<const std::uint8_t> message, bool over_tcp) {
+    auto id = exchange::datagram_id(message);
     if (!id) return;
     auto found = by_id_.find(*id);
     if (found == by_id_.end()) return;
-    on_match(found->second, exchange::match_reply(slots_[found->second].query, datagram));
+    Slot& slot = slots_[found->second];
+    if (slot.over_tcp != over_tcp) return;
+    auto match = exchange::match_reply(slot.query, message);
+    if (over_tcp && match.status != exchange::MatchStatus::Unmatched) ++tcp_replies_;
+    on_match(found->second, match);
   }
 
   void on_text_reply(std::span<const std::uint8_t> datagram) {
@@ -294,11 +299,51 @@ class Batch {
       case exchange::MatchStatus::Unmatched:
         return;  // a forgery or a late reply: the attempt goes on
       case exchange::MatchStatus::Truncated:
-        // The answer does not fit a datagram; this client does not fall back to TCP.
-        return finish(slot_index, {LookupStatus::Error, {}, 0, "reply truncated (TC=1)", {}});
+        if (!slots_[slot_index].over_tcp) return move_to_tcp(slot_index);
+        // Over TCP there is no more room to be had (RFC 7766 8: a server should not do this).
+        return finish(slot_index,
+                      {LookupStatus::Error, {}, 0, "reply truncated (TC=1) over TCP", {}});
       case exchange::MatchStatus::Answered:
         return finish(slot_index, from_answer(match.answer));
     }
+  }
+
+  // The answer does not fit a datagram (RFC 1035 4.2.1): asked again over TCP, where the UDP
+  // reply's arrival has used up none of the name's attempts.
+  void move_to_tcp(std::size_t slot_index) {
+    Slot& slot = slots_[slot_index];
+    slot.waiting = false;
+    slot.timer.cancel();
+    slot.over_tcp = true;
+    slot.attempts = 0;
+    requeue(slot_index);
+  }
+
+  TcpChannel& tcp() {
+    if (!tcp_) {
+      const auto& server = settings_.lookup.server;
+      tcp_.emplace(io_, asio::ip::tcp::endpoint(server.address(), server.port()),
+                   TcpChannel::Handlers{
+                       [this](std::span<const std::uint8_t> message) {
+                         on_dns_reply(message, true);
+                         advance();
+                       },
+                       [this](const boost::system::error_code& error) { on_tcp_closed(error); }});
+    }
+    return *tcp_;
+  }
+
+  // Every query waiting on the connection is lost with it. A connection that answered
+  // something did its job and the rest go out again free; one that answered nothing (refused,
+  // reset, closed at once) costs each of them an attempt, which bounds the reconnecting.
+  void on_tcp_closed(const boost::system::error_code& error) {
+    bool answered_some = std::exchange(tcp_replies_, 0) > 0;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].busy && slots_[i].waiting && slots_[i].over_tcp) {
+        attempt_failed(i, {LookupStatus::Error, {}, 0, describe_close(error), {}}, !answered_some);
+      }
+    }
+    advance();
   }
 
   void finish(std::size_t slot_index, LookupResult result) {
@@ -356,9 +401,13 @@ class Batch {
   NameSource& source_;
   const BatchCallbacks& callbacks_;
   exchange::Protocol protocol_;
-  udp::socket socket_;
+  UdpChannel udp_;
+  // Keeps io_.run() going until every name is delivered, even with no socket to wait on
+  // (over TCP between connections, while the input is slow).
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
+  std::optional<TcpChannel> tcp_;  // opened on demand
+  std::size_t tcp_replies_ = 0;    // matched on the current connection
   asio::steady_timer pace_timer_;
-  std::vector<std::uint8_t> buffer_;
 
   std::vector<Slot> slots_;
   std::vector<std::size_t> free_;
@@ -392,7 +441,11 @@ class Batch {
 }  // namespace
 
 BatchResolver::BatchResolver(asio::io_context& io, BatchSettings settings)
-    : io_(io), settings_(std::move(settings)) {}
+    : io_(io), settings_(std::move(settings)) {
+  if (settings_.lookup.tcp && settings_.lookup.text_protocol) {
+    throw std::invalid_argument("the text protocol is UDP only");
+  }
+}
 
 void BatchResolver::run(NameSource& source, const BatchCallbacks& callbacks) {
   try {

@@ -396,7 +396,7 @@ TEST_CASE("client --help reads like a man page", "[client]") {
     CHECK(contains(result.out, section));
   }
   for (const char* option : {"--format ip|record|json", "-c,--concurrency N", "--rate QPS",
-                             "--timeout SECONDS", "--retries N", "-f,--file FILE"}) {
+                             "--timeout SECONDS", "--retries N", "-f,--file FILE", "--tcp"}) {
     CHECK(contains(result.out, option));
   }
   for (const auto& line : lines_of(result.out)) CHECK(line.size() <= 100);
@@ -416,7 +416,8 @@ TEST_CASE("bash completion offers subcommands, options and option values", "[cli
   CHECK(complete("client --format ''", 3) == "ip\nrecord\njson\n");
   CHECK(complete("client --type ''", 3) == "A\nAAAA\n");
   auto options = complete("client --", 2);
-  for (const char* option : {"--concurrency\n", "--rate\n", "--retries\n", "--timeout\n"}) {
+  for (const char* option :
+       {"--concurrency\n", "--rate\n", "--retries\n", "--timeout\n", "--tcp\n"}) {
     CHECK(contains(options, option));
   }
 }

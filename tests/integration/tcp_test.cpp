@@ -217,3 +217,19 @@ TEST_CASE("--no-tcp serves UDP only", "[tcp][listener]") {
   CHECK(dig(server.port(), {"+short", "www.example", "A"}).out == "192.0.2.10\n");
   CHECK_THROWS(TcpClient(server.port()));  // connection refused
 }
+
+TEST_CASE("resolver client talks TCP to our server, by choice or after a truncated reply",
+          "[tcp][listener][client]") {
+  ResolverServer server(write_temp_file("tcp-client.txt", kRecords), std::nullopt,
+                        {"--log-queries"});
+  auto port = std::to_string(server.port());
+  auto chosen =
+      run({binary(), "client", "127.0.0.1", port, "--tcp", "www.example", "mail.example"});
+  CHECK(chosen.exit_code == 0);
+  CHECK(chosen.out == "192.0.2.10\n192.0.2.25\n");
+  CHECK(server.process().wait_for_log("dns/tcp mail.example A -> NOERROR"));
+  auto retried = run({binary(), "client", "127.0.0.1", port, "many.example"});
+  CHECK(retried.exit_code == 0);
+  CHECK(sorted_lines(retried.out).size() == 120);
+  CHECK(server.process().wait_for_log("dns/tcp many.example A -> NOERROR (120 records)"));
+}

@@ -1,10 +1,19 @@
 // BatchResolver: many names asked of one server through a window of queries in flight, the
 // answers delivered in input order.
 //
-// One connected UDP socket carries every query (so only the server's replies get in). DNS
-// replies are matched by their random ID and must repeat the question (RFC 5452 9.1); the
-// text protocol has no ID, so its replies are matched by the name they are about. Each
-// attempt has its own timer; a retry goes out with a fresh ID.
+// One connected UDP socket (udp_channel.hpp) carries every query sent over UDP (so only the
+// server's replies get in). DNS replies are matched by their random ID and must repeat the
+// question (RFC 5452 9.1); the text protocol has no ID, so its replies are matched by the name
+// they are about. Each attempt has its own timer; a retry goes out with a fresh ID.
+//
+// DNS over TCP (RFC 7766) goes through one TcpChannel (tcp_channel.hpp), opened when first
+// needed and reused: for every query with `lookup.tcp`, else for each name whose UDP reply
+// came back truncated (TC=1), which is asked again over TCP with a fresh ID and attempts of
+// its own, as dig does. Queries are pipelined on the connection, as many as the window holds,
+// and replies matched as over UDP, in whatever order they come. When the connection ends with
+// queries outstanding they are sent again on a new one: free of charge when the server had
+// answered something on it (a server may close a connection whenever it likes, RFC 7766
+// 6.2.3), else as a failed attempt each, so a server that never answers still ends the batch.
 //
 // Memory is bounded by the window, not the input: at most `concurrency` queries are in flight,
 // and a name starts only while fewer than kBufferedPerSlot x `concurrency` names wait for an
@@ -29,7 +38,7 @@ struct BatchSettings {
   LookupSettings lookup;
   dns::RrType type = dns::RrType::A;  // ignored by the text protocol
   std::size_t concurrency = 100;      // queries in flight, 1..kMaxConcurrency
-  double rate = 0;                    // datagrams per second, retries included; 0: no limit
+  double rate = 0;                    // queries sent per second, retries included; 0: no limit
 };
 
 struct BatchItem {
@@ -49,11 +58,13 @@ struct BatchCallbacks {
 
 class BatchResolver {
  public:
+  // Throws std::invalid_argument for `lookup.tcp` with the text protocol (UDP only).
   BatchResolver(boost::asio::io_context& io, BatchSettings settings);
 
   // Looks up every name `source` offers and returns once each has been delivered. Runs `io`
   // (restarting it first), so it must not be running elsewhere. Throws
-  // boost::system::system_error when no socket can be opened to the server.
+  // boost::system::system_error when no UDP socket can be opened to the server (a TCP
+  // connection that cannot be made is an error for each name asked over it instead).
   void run(NameSource& source, const BatchCallbacks& callbacks);
 
   const BatchSettings& settings() const { return settings_; }

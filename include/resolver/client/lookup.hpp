@@ -2,7 +2,8 @@
 // `lookup()`, the one-name convenience over the batch engine (batch.hpp).
 //
 // Used by `resolver client` and by the tests. Every attempt carries a fresh random ID (DNS);
-// replies that do not match a question in flight are ignored.
+// replies that do not match a question in flight are ignored. `server` is a UDP endpoint by
+// type only: with `tcp`, or for a truncated reply, the same address and port are used over TCP.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -30,6 +31,9 @@ struct LookupSettings {
   bool text_protocol = false;
   std::chrono::milliseconds timeout{2000};  // per attempt
   int attempts = 2;
+  // DNS over TCP for every query (RFC 7766) instead of UDP. DNS only: the text protocol is
+  // UDP only. Over UDP a truncated reply (TC=1) is asked again over TCP either way.
+  bool tcp = false;
 };
 
 struct LookupRecord {
