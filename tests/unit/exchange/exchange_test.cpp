@@ -160,7 +160,7 @@ TEST_CASE("a text reply holding only other types is NODATA for the asked type", 
   CHECK(match.answer.rcode == Rcode::NoError);
   CHECK(match.answer.answers.empty());
   CHECK(match.answer.is_negative());
-  CHECK(match.answer.authority.size() == 1);  // the SOA that carries its negative TTL
+  CHECK(match.answer.authority.size() == 1);              // the SOA that carries its negative TTL
   CHECK(resolver::dns::answer_ttl(match.answer) == 45u);  // as long as the name's A record
 }
 
