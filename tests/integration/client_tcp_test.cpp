@@ -83,7 +83,7 @@ std::vector<std::string> client(std::uint16_t port, std::vector<std::string> arg
 
 }  // namespace
 
-TEST_CASE("--tcp asks every name over one TCP connection, a window of 10 pipelined",
+TEST_CASE("the client with --tcp asks every name over one TCP connection, a window of 10 pipelined",
           "[client][tcp]") {
   auto port = free_udp_port();
   auto unbound = start_unbound(port, false);  // no UDP: every answer below came over TCP
@@ -144,7 +144,7 @@ TEST_CASE("a reply truncated over UDP is asked again over TCP and every address 
   CHECK(contains(json.out, fmt::format(R"("{}")", many_address(kManyAddresses - 1))));
 }
 
-TEST_CASE("--tcp with the text protocol is a usage error", "[client][tcp]") {
+TEST_CASE("the client with --tcp and the text protocol is a usage error", "[client][tcp]") {
   auto result = run({binary(), "client", "127.0.0.1", "1199", "--tcp", "--text", "a.example"});
   CHECK(result.exit_code == 2);
   CHECK(contains(result.err, "the text protocol is UDP only"));

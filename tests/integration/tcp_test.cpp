@@ -211,7 +211,7 @@ TEST_CASE("Unbound forwards to us over TCP (tcp-upstream: yes)", "[tcp][listener
   CHECK(answer_lines(many.out) == 120);
 }
 
-TEST_CASE("--no-tcp serves UDP only", "[tcp][listener]") {
+TEST_CASE("with --no-tcp the server serves UDP only", "[tcp][listener]") {
   ResolverServer server(write_temp_file("tcp-off.txt", kRecords), std::nullopt, {"--no-tcp"});
   CHECK(server.process().log().find("(UDP only)") != std::string::npos);
   CHECK(dig(server.port(), {"+short", "www.example", "A"}).out == "192.0.2.10\n");

@@ -121,7 +121,8 @@ TEST_CASE("dig +tcp gets all 120 addresses that the parent sends only over TCP",
   CHECK(parent.queries() == 2);
 }
 
-TEST_CASE("--parent-protocol tcp asks the parent over TCP only, loop probes included", "[tcp]") {
+TEST_CASE("with --parent-protocol tcp the parent is asked over TCP only, loop probes included",
+          "[tcp]") {
   FakeParent parent(
       [](const Bytes& query, Transport) {
         return std::vector<Bytes>{dns_stream_reply(query, addresses_for(query, 3))};
@@ -139,7 +140,8 @@ TEST_CASE("--parent-protocol tcp asks the parent over TCP only, loop probes incl
   CHECK(parent.probes(Transport::Udp) == 0);
 }
 
-TEST_CASE("--parent-protocol takes dns, tcp and text, and --help says what each does", "[tcp]") {
+TEST_CASE("the --parent-protocol option takes dns, tcp and text, and --help says what each does",
+          "[tcp]") {
   auto help = run({binary(), "server", "--help"});
   CHECK(contains(help.out, "tcp (DNS over TCP only)"));
   auto records = write_temp_file("tcp-args.txt", kRecords);
