@@ -359,13 +359,20 @@ Bytes dns_query(const std::string& name, resolver::dns::RrType type, std::uint16
 }
 
 std::uint16_t free_udp_port() {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  auto address = loopback(0);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
+  // Peers such as Unbound bind TCP on their port too: a port taken on either side is skipped.
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    auto address = loopback(0);
+    bind(udp, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    socklen_t length = sizeof address;
+    getsockname(udp, reinterpret_cast<sockaddr*>(&address), &length);
+    int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool tcp_free = bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    close(tcp);
+    close(udp);
+    if (tcp_free) return ntohs(address.sin_port);
+  }
+  throw std::runtime_error("no port free for both UDP and TCP on 127.0.0.1");
 }
 
 CommandResult dig(std::uint16_t port, const std::vector<std::string>& args) {

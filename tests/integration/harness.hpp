@@ -111,7 +111,8 @@ Bytes to_bytes(const std::string& text);
 Bytes dns_query(const std::string& name, resolver::dns::RrType type, std::uint16_t id = 0x1234,
                 bool recursion_desired = true, std::optional<std::uint16_t> edns = std::nullopt);
 
-// A UDP port that was free a moment ago (for peers that cannot bind port 0 and report it).
+// A port that was free for UDP and TCP a moment ago (for peers that cannot bind port 0 and
+// report it).
 std::uint16_t free_udp_port();
 
 enum class Transport { Udp, Tcp };
