@@ -34,7 +34,7 @@ std::string_view dns_over(Responder::Transport transport) {
 
 }  // namespace
 
-Responder::Responder(ResponderParts parts, const Clock& clock) : parts_(parts), clock_(clock) {}
+Responder::Responder(ResponderParts parts) : parts_(parts) {}
 
 const records::LocalRecords& Responder::local_records() {
   auto version = parts_.handler.records_version();

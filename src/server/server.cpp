@@ -61,8 +61,8 @@ struct Server::Worker {
       forwarder.emplace(io, handler, *upstream, in_flight, system_clock(), settings.limits);
     }
     responder.emplace(ResponderParts{handler, forwarder ? &*forwarder : nullptr,
-                                     has_parent ? &parents : nullptr, policy, settings.log_queries},
-                      system_clock());
+                                     has_parent ? &parents : nullptr, policy,
+                                     settings.log_queries});
     server.emplace(bind_socket(io, bind_to), *responder, system_clock());
     server->start();
     if (settings.tcp.enabled) {

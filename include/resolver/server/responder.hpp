@@ -102,7 +102,7 @@ class Responder {
     std::size_t size = 0;  // of the reply in `out`, when Reply
   };
 
-  Responder(ResponderParts parts, const Clock& clock);
+  explicit Responder(ResponderParts parts);
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
 
@@ -130,7 +130,6 @@ class Responder {
   dns::ResponseFlags flags(const Request& request) const;
 
   ResponderParts parts_;
-  const Clock& clock_;
   // This worker's reference to the local records, renewed when the handler's version moves.
   std::shared_ptr<const records::LocalRecords> records_;
   std::uint64_t records_version_ = 0;

@@ -72,8 +72,8 @@ struct Worker {
         parents({Endpoint{boost::asio::ip::make_address("127.0.0.1"), 5300}}),
         forwarder(io, handler, parent, in_flight, clock, {}, 0ms),
         responder(resolver::server::ResponderParts{handler, has_parent ? &forwarder : nullptr,
-                                                   has_parent ? &parents : nullptr, policy, false},
-                  clock) {}
+                                                   has_parent ? &parents : nullptr, policy,
+                                                   false}) {}
 
   // Answers `bytes`, read ahead as a transport reading a batch does when `prepared` is set.
   Responder::Response respond(const Bytes& bytes, bool prepared = true, Endpoint client = kClient,
