@@ -23,10 +23,6 @@ std::span<const std::uint8_t> as_bytes(const std::string& text) {
   return as_bytes(std::string_view(text));
 }
 
-std::span<const std::uint8_t> key_bytes(const std::string& key) {
-  return as_bytes(key);
-}
-
 // How the query log names a DNS request's transport.
 std::string_view dns_over(Responder::Transport transport) {
   return transport == Responder::Transport::Tcp ? "dns/tcp" : "dns";
@@ -146,7 +142,7 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
     return Response{Outcome::Reply, dns::build_response(parse.query, answer, flags(request), out)};
   };
   if (!allowed) return reply_now(dns::failure_answer(dns::Rcode::Refused));
-  if (is_own_probe(key_bytes(question.name.key()), request.client)) {
+  if (is_own_probe(as_bytes(question.name.key()), request.client)) {
     return reply_now(dns::failure_answer(dns::Rcode::ServFail));
   }
   dns::Answer answer;
@@ -187,7 +183,7 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
     }
     return reply_now(text::kFormErrReply);
   }
-  if (!allowed || is_own_probe(key_bytes(name->key()), request.client)) {
+  if (!allowed || is_own_probe(as_bytes(name->key()), request.client)) {
     auto rcode = allowed ? dns::Rcode::ServFail : dns::Rcode::Refused;
     return reply_now(text::format_text_reply(*name, dns::failure_answer(rcode)));
   }

@@ -53,18 +53,24 @@ void TcpClient::send_raw(const Bytes& bytes) {
   }
 }
 
-bool TcpClient::read_exactly(std::uint8_t* data, std::size_t size,
-                             std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::size_t have = 0;
-  while (have < size) {
+bool TcpClient::wait_readable(std::chrono::steady_clock::time_point deadline) const {
+  while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     pollfd ready{fd_, POLLIN, 0};
     int polled = ::poll(&ready, 1, static_cast<int>(left.count()));
     if (polled < 0 && errno == EINTR) continue;
-    if (polled <= 0) return false;
+    return polled > 0;
+  }
+}
+
+bool TcpClient::read_exactly(std::uint8_t* data, std::size_t size,
+                             std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t have = 0;
+  while (have < size) {
+    if (!wait_readable(deadline)) return false;
     auto n = ::recv(fd_, data + have, size - have, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
@@ -85,13 +91,7 @@ bool TcpClient::closed_by_server(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::uint8_t buffer[4096];
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd ready{fd_, POLLIN, 0};
-    int polled = ::poll(&ready, 1, static_cast<int>(left.count()));
-    if (polled < 0 && errno == EINTR) continue;
-    if (polled <= 0) return false;
+    if (!wait_readable(deadline)) return false;
     auto n = ::recv(fd_, buffer, sizeof buffer, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return true;

@@ -30,6 +30,9 @@ class TcpClient {
   bool closed_by_server(std::chrono::milliseconds timeout);
 
  private:
+  // Waits until the socket has something to read (data, end of file or an error); false once
+  // `deadline` has passed.
+  bool wait_readable(std::chrono::steady_clock::time_point deadline) const;
   // Reads exactly `size` bytes; false on close, error or timeout.
   bool read_exactly(std::uint8_t* data, std::size_t size, std::chrono::milliseconds timeout);
 

@@ -15,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "batch_names.hpp"
 #include "resolver/client/batch.hpp"
 #include "resolver/dns/address.hpp"
 #include "resolver/dns/query_parser.hpp"
@@ -22,6 +23,11 @@
 #include "support/strings.hpp"
 
 namespace {
+
+using batch_test::address_for;
+using batch_test::name_of;
+using batch_test::numbered_names;
+using batch_test::parsed;
 
 using namespace resolver;
 using namespace resolver::client;
@@ -161,14 +167,6 @@ class DualServer {
   std::thread thread_;
 };
 
-dns::Query parsed(const Bytes& query) {
-  return dns::parse_query(query).query;
-}
-
-std::string name_of(const Bytes& query) {
-  return parsed(query).question.name.to_text();
-}
-
 // A reply of any size (nothing cut to a UDP size), with TC as given.
 Bytes wire_reply(const Bytes& query, const std::vector<std::string>& addresses,
                  bool truncated = false) {
@@ -193,17 +191,6 @@ Bytes wire_reply(const Bytes& query, const std::vector<std::string>& addresses,
   }
   out.resize(writer.overflowed() ? 0 : writer.size());
   return out;
-}
-
-// "n7.example" -> "192.0.2.7".
-std::string address_for(const std::string& name) {
-  return "192.0.2." + name.substr(1, name.find('.') - 1);
-}
-
-std::vector<std::string> numbered_names(int count) {
-  std::vector<std::string> names;
-  for (int i = 0; i < count; ++i) names.push_back("n" + std::to_string(i) + ".example");
-  return names;
 }
 
 std::vector<std::string> many_addresses(int count) {

@@ -14,12 +14,18 @@
 #include <set>
 #include <thread>
 
+#include "batch_names.hpp"
 #include "resolver/dns/address.hpp"
 #include "resolver/dns/query_parser.hpp"
 #include "resolver/dns/response_builder.hpp"
 #include "support/strings.hpp"
 
 namespace {
+
+using batch_test::address_for;
+using batch_test::name_of;
+using batch_test::numbered_names;
+using batch_test::parsed;
 
 using namespace resolver;
 using namespace resolver::client;
@@ -81,14 +87,6 @@ class FakeServer {
   std::thread thread_;
 };
 
-dns::Query parsed(const Bytes& query) {
-  return dns::parse_query(query).query;
-}
-
-std::string name_of(const Bytes& query) {
-  return parsed(query).question.name.to_text();
-}
-
 Bytes reply(const Bytes& query, const std::vector<std::string>& addresses,
             dns::Rcode rcode = dns::Rcode::NoError) {
   auto parse = dns::parse_query(query);
@@ -109,17 +107,6 @@ Bytes same_id_other_name(const Bytes& query) {
   dns::Question other{dns::DnsName::from_text("other.example"), dns::RrType::A, dns::RrClass::IN};
   out.resize(dns::build_query(other, parsed(query).header.id, true, out));
   return out;
-}
-
-// "n7.example" -> "192.0.2.7": every name's answer is predictable from the name.
-std::string address_for(const std::string& name) {
-  return "192.0.2." + name.substr(1, name.find('.') - 1);
-}
-
-std::vector<std::string> numbered_names(int count) {
-  std::vector<std::string> names;
-  for (int i = 0; i < count; ++i) names.push_back("n" + std::to_string(i) + ".example");
-  return names;
 }
 
 BatchSettings settings_for(const FakeServer& server, std::size_t concurrency = 10) {
