@@ -288,7 +288,10 @@ void log_start(const server::Server& server, const records::LocalRecords& local,
 
 // Serves until SIGINT or SIGTERM. Signals, reloads, the file watch and the cache saves run on
 // their own thread, off the serving path.
-void serve(server::Server& server, const server::ServerConfig& config) {
+// `announce` runs once the signals are caught: a supervisor (or test) that signals the server
+// as soon as it logs that it serves must not meet the default action, which kills it.
+void serve(server::Server& server, const server::ServerConfig& config,
+           const std::function<void()>& announce) {
   asio::io_context control_io(1);
   asio::signal_set signals(control_io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =
@@ -304,6 +307,7 @@ void serve(server::Server& server, const server::ServerConfig& config) {
         server.stop();
       };
   signals.async_wait(on_signal);
+  announce();
   std::optional<FileWatch> watch;
   if (config.watch) {
     watch.emplace(control_io, config.records, [&] {
@@ -332,11 +336,12 @@ int run_server(const CommandLine& line) {
   auto server = start_server(config->server, local, !line.listen.empty());
   if (!server || !switch_user(config->user)) return kExitError;
   load_cache(*server, config->cache_file);
-  log_start(*server, *local, *config);
-  // The server holds the records from here on; a reference kept here would keep the first file
-  // resident beside every reloaded one.
-  local.reset();
-  serve(*server, *config);
+  serve(*server, *config, [&] {
+    log_start(*server, *local, *config);
+    // The server holds the records from here on; a reference kept here would keep the first
+    // file resident beside every reloaded one.
+    local.reset();
+  });
   return kExitOk;
 }
 
