@@ -8,6 +8,8 @@ namespace resolver::dns {
 
 std::optional<RrType> parse_address_into(std::string_view text, std::span<std::uint8_t, 16> out) {
   if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  // inet_pton stops at a NUL: "1.2.3.4\0junk" must not pass for 1.2.3.4.
+  if (text.find('\0') != std::string_view::npos) return std::nullopt;
   char terminated[INET6_ADDRSTRLEN];  // inet_pton wants a C string
   std::memcpy(terminated, text.data(), text.size());
   terminated[text.size()] = '\0';

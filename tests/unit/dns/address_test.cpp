@@ -51,4 +51,12 @@ TEST_CASE("an address literal is only the address: no port, zone, padding or bad
   }
 }
 
+TEST_CASE("an address followed by a NUL byte and more is not an address", "[dns][address]") {
+  using namespace std::string_view_literals;
+  for (auto text : {"1.2.3.4\0junk"sv, "2001:db8::1\0"sv, "\0"sv}) {
+    std::array<std::uint8_t, 16> buffer{};
+    CHECK_FALSE(parse_address_into(text, buffer));
+  }
+}
+
 }  // namespace resolver::dns
