@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "local_records_indexes.hpp"
 #include "local_records_layout.hpp"
 
 namespace resolver::records {
@@ -30,7 +31,10 @@ LocalName::Iterator& LocalName::Iterator::operator++() {
   return *this;
 }
 
-LocalRecords::LocalRecords() = default;
+LocalRecords::LocalRecords() : reverse_(std::make_unique<LazyReverse>()) {}
+LocalRecords::LocalRecords(LocalRecords&&) noexcept = default;
+LocalRecords& LocalRecords::operator=(LocalRecords&&) noexcept = default;
+LocalRecords::~LocalRecords() = default;
 
 LocalRecords::LocalRecords(std::span<const dns::ResourceRecord> records) {
   LocalRecordsBuilder builder;
@@ -99,8 +103,48 @@ std::vector<dns::ResourceRecord> LocalRecords::records_of(const dns::DnsName& na
   return records;
 }
 
+void LocalRecords::for_each_name(const NameVisitor& visit) const {
+  for (std::size_t at = 0; at < arena_.size();) {
+    const std::uint8_t* name = arena_.data() + at;
+    std::size_t length = stored_length(name);
+    std::uint32_t count = 0;
+    std::uint32_t bytes = 0;
+    const std::uint8_t* records = load_varint(load_varint(name + length, count), bytes);
+    visit(static_cast<std::uint32_t>(at), {name, length}, LocalName({records, bytes}, count));
+    at = static_cast<std::size_t>(records - arena_.data()) + bytes;
+  }
+}
+
+std::span<const std::uint8_t> LocalRecords::name_at(std::uint32_t offset) const {
+  const std::uint8_t* name = arena_.data() + offset;
+  return {name, stored_length(name)};
+}
+
+LocalName LocalRecords::records_at(std::uint32_t offset) const {
+  const std::uint8_t* name = arena_.data() + offset;
+  std::uint32_t count = 0;
+  std::uint32_t bytes = 0;
+  const std::uint8_t* records = load_varint(load_varint(name + stored_length(name), count), bytes);
+  return LocalName({records, bytes}, count);
+}
+
+const ReverseIndex& LocalRecords::reverse_index() const {
+  static const ReverseIndex kNone;
+  if (!reverse_) return kNone;  // only a moved-from set
+  std::call_once(reverse_->once, [this] {
+    reverse_->index = std::make_unique<const ReverseIndex>(*this);
+    reverse_->built.store(true, std::memory_order_release);
+  });
+  return *reverse_->index;
+}
+
+bool LocalRecords::has_reverse_index() const {
+  return reverse_ && reverse_->built.load(std::memory_order_acquire);
+}
+
 std::size_t LocalRecords::memory_bytes() const {
-  return sizeof *this + arena_.capacity() + table_.capacity() * sizeof(std::uint64_t);
+  return sizeof *this + arena_.capacity() + table_.capacity() * sizeof(std::uint64_t) +
+         (wildcards_ ? wildcards_->memory_bytes() : 0);
 }
 
 }  // namespace resolver::records

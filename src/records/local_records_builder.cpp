@@ -311,6 +311,10 @@ std::uint32_t LocalRecordsBuilder::intern(std::span<const std::uint8_t> lowercas
   names_.insert(names_.end(), lowercase_wire.begin(), lowercase_wire.end());
   table_[i] = make_slot(tag, offset);
   ++name_count_;
+  // RFC 4592: a wildcard is a name whose first label is exactly `*`.
+  if (lowercase_wire.size() > 2 && lowercase_wire[0] == 1 && lowercase_wire[1] == '*') {
+    wildcards_ = true;
+  }
   return static_cast<std::uint32_t>(offset);
 }
 
@@ -348,6 +352,8 @@ LocalRecords LocalRecordsBuilder::build() && {
   table_ = {};
   name_count_ = 0;
   added_ = 0;
+  if (wildcards_) built.index_wildcards();
+  wildcards_ = false;
   return built;
 }
 

@@ -1,17 +1,13 @@
 #include "resolver/records/record_file.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <new>
-#include <stdexcept>
 
+#include "loading.hpp"
 #include "resolver/dns/address.hpp"
+#include "resolver/records/local_data.hpp"
+#include "resolver/records/record_data.hpp"
 
 namespace resolver::records {
 namespace {
@@ -31,12 +27,28 @@ Field trimmed(std::string_view line, std::size_t begin, std::size_t end) {
   return {line.substr(begin, end - begin), begin + 1};
 }
 
-// One line's record in fixed buffers, so that a good line costs no allocation.
+// A line's fields: 3 (name,address,ttl) or 4 (name,TYPE,data,ttl); a fifth is only kept to be
+// named in the message.
+struct Fields {
+  static constexpr std::size_t kMax = 5;
+  Field field[kMax];
+  std::size_t count = 0;
+
+  // Returns false once a fifth field is held: nothing after it matters.
+  bool add(std::string_view line, std::size_t begin, std::size_t end) {
+    field[count++] = trimmed(line, begin, end);
+    return count < kMax;
+  }
+};
+
+// One line's record in fixed buffers, so that a good line costs no allocation. The RDATA buffer
+// holds the largest a line may give (a TXT record); an A line touches only its first 4 bytes.
 struct ParsedLine {
   std::uint8_t name[dns::DnsName::kMaxWireLength];
   std::size_t name_length = 0;
+  std::size_t name_column = 0;
   dns::RrType type = dns::RrType::A;
-  std::uint8_t rdata[16];
+  std::uint8_t rdata[kMaxRdataLength];
   std::size_t rdata_length = 0;
   std::uint32_t ttl = 0;
 
@@ -62,53 +74,92 @@ std::string quoted(std::string_view text) {
   return out;
 }
 
-// The one field parser: parse_record_line and the loaders both go through it.
-LineKind parse_line(std::string_view line, ParsedLine& out, Diagnostic& diagnostic) {
-  diagnostic.message.clear();
-  if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-  if (trimmed(line, 0, line.size()).text.empty()) return LineKind::Blank;
-
-  Field fields[3];
-  std::size_t count = 0;
+// The common case, a line without a quote before its comment: commas split, nothing else.
+void split_plain(std::string_view content, Fields& fields) {
   std::size_t begin = 0;
   for (;;) {
-    std::size_t comma = line.find(',', begin);
-    std::size_t end = comma == std::string_view::npos ? line.size() : comma;
-    Field field = trimmed(line, begin, end);
-    if (count == 3) {
-      return fail(diagnostic, field.column,
-                  "too many fields: expected name,address,ttl, found more after the ttl");
-    }
-    fields[count++] = field;
-    if (comma == std::string_view::npos) break;
+    std::size_t comma = content.find(',', begin);
+    std::size_t end = comma == std::string_view::npos ? content.size() : comma;
+    if (!fields.add(content, begin, end) || comma == std::string_view::npos) return;
     begin = comma + 1;
   }
-  if (count < 3) {
-    // Just after the last field: trailing blanks, a comment or the CR of a CRLF file must not
-    // move the column.
-    const Field& last = fields[count - 1];
-    return fail(diagnostic, last.column + last.text.size(),
-                "expected 3 fields name,address,ttl, found " + std::to_string(count));
-  }
-  const Field& name = fields[0];
-  const Field& address = fields[1];
-  const Field& ttl = fields[2];
+}
 
-  auto parsed_name = dns::parse_name_text(name.text, out.name);
-  if (parsed_name.error != dns::NameError::None) {
-    std::string message(dns::describe(parsed_name.error));
-    if (!name.text.empty()) message += " in " + quoted(name.text);
-    return fail(diagnostic, name.column + parsed_name.position, message);
+// A line with a quote (a TXT string): inside quotes a comma or '#' is text and a backslash
+// escapes the next character, so `"a,b#c\"d"` stays one field.
+bool split_quoted(std::string_view line, Fields& fields, Diagnostic& diagnostic) {
+  std::size_t begin = 0;
+  std::size_t quote = std::string_view::npos;  // where the open quote is, if one is
+  std::size_t i = 0;
+  for (; i < line.size(); ++i) {
+    char c = line[i];
+    if (quote != std::string_view::npos) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        quote = std::string_view::npos;
+      }
+      continue;
+    }
+    if (c == '"') {
+      quote = i;
+    } else if (c == '#') {
+      break;
+    } else if (c == ',') {
+      if (!fields.add(line, begin, i)) return true;
+      begin = i + 1;
+    }
   }
-  out.name_length = parsed_name.length;
-  auto type = dns::parse_address_into(address.text, out.rdata);
-  if (!type) {
-    if (address.text.empty()) return fail(diagnostic, address.column, "missing address");
-    return fail(diagnostic, address.column,
-                quoted(address.text) + " is not an IPv4 or IPv6 address");
+  if (quote != std::string_view::npos) {
+    fail(diagnostic, quote + 1, "unterminated quoted string (a '\"' without its closing '\"')");
+    return false;
   }
-  out.type = *type;
-  out.rdata_length = *type == dns::RrType::A ? 4 : 16;
+  fields.add(line, begin, i);
+  return true;
+}
+
+// The owner: a host name, or a wildcard `*.zone` (RFC 4592), whose `*` label the name parser
+// does not take (no other name may hold a `*`), so it is prepended here.
+LineKind parse_owner(const Field& name, ParsedLine& out, Diagnostic& diagnostic) {
+  std::string_view text = name.text;
+  std::size_t skipped = 0;
+  if (text.size() >= 2 && text[0] == '*' && text[1] == '.') {
+    skipped = 2;
+  } else if (text == "*") {
+    return fail(diagnostic, name.column,
+                "a wildcard needs a parent name: '*' alone would answer every name, write "
+                "'*.ZONE'");
+  }
+  std::uint8_t rest[dns::DnsName::kMaxWireLength];
+  auto parsed = dns::parse_name_text(text.substr(skipped), skipped ? rest : out.name);
+  std::size_t position = skipped + parsed.position;
+  std::string message;
+  if (parsed.error == dns::NameError::None && skipped != 0 &&
+      parsed.length + 2 > dns::DnsName::kMaxWireLength) {
+    message = dns::describe(dns::NameError::NameTooLong);
+    position = dns::DnsName::kMaxTextLength;
+  } else if (parsed.error == dns::NameError::BadCharacter && text[position] == '*') {
+    message = "'*' is allowed only as a whole first label (a wildcard, '*.zone')";
+  } else if (parsed.error != dns::NameError::None) {
+    message = dns::describe(parsed.error);
+  }
+  if (!message.empty()) {
+    if (!text.empty()) message += " in " + quoted(text);
+    return fail(diagnostic, name.column + position, message);
+  }
+  if (skipped != 0) {
+    out.name[0] = 1;
+    out.name[1] = '*';
+    std::memcpy(out.name + 2, rest, parsed.length);
+    out.name_length = parsed.length + 2;
+  } else {
+    out.name_length = parsed.length;
+  }
+  out.name_column = name.column;
+  return LineKind::Record;
+}
+
+LineKind parse_ttl(const Field& ttl, ParsedLine& out, Diagnostic& diagnostic) {
   std::uint64_t seconds = 0;
   auto [end, error] = std::from_chars(ttl.text.data(), ttl.text.data() + ttl.text.size(), seconds);
   if (ttl.text.empty() || error != std::errc() || end != ttl.text.data() + ttl.text.size() ||
@@ -122,17 +173,108 @@ LineKind parse_line(std::string_view line, ParsedLine& out, Diagnostic& diagnost
   return LineKind::Record;
 }
 
-// Parses every line of `text` into `builder`, diagnostics into `result`. After the first bad
-// line the records are only counted: the file is refused anyway.
-void parse_into(std::string_view text, std::string_view file_name, LocalRecordsBuilder& builder,
-                LoadedRecords& result) {
+bool is_address(std::string_view text) {
+  std::uint8_t scratch[16];
+  return dns::parse_address_into(text, scratch).has_value();
+}
+
+// Too few or too many fields, told in the form the line seems to be written in.
+LineKind check_field_count(const Fields& fields, Diagnostic& diagnostic) {
+  if (fields.count < 3) {
+    // Just after the last field: trailing blanks, a comment or the CR of a CRLF file must not
+    // move the column.
+    const Field& last = fields.field[fields.count - 1];
+    return fail(diagnostic, last.column + last.text.size(),
+                "expected 3 fields name,address,ttl (or 4: name,TYPE,data,ttl), found " +
+                    std::to_string(fields.count));
+  }
+  if (fields.count == 3) {
+    if (auto type = parse_record_type(fields.field[1].text);
+        type && *type != dns::RrType::A && *type != dns::RrType::AAAA) {
+      const Field& last = fields.field[2];
+      return fail(
+          diagnostic, last.column + last.text.size(),
+          "expected 4 fields name," + std::string(fields.field[1].text) + ",data,ttl, found 3");
+    }
+    return LineKind::Record;
+  }
+  if (!parse_record_type(fields.field[1].text) && is_address(fields.field[1].text)) {
+    return fail(diagnostic, fields.field[3].column,
+                "too many fields: expected name,address,ttl, found more after the ttl");
+  }
+  if (fields.count == Fields::kMax) {
+    return fail(diagnostic, fields.field[4].column,
+                "too many fields: expected name,TYPE,data,ttl, found more after the ttl");
+  }
+  return LineKind::Record;
+}
+
+// name,address,ttl: the file's original form, and its fast path.
+LineKind parse_address_line(const Fields& fields, ParsedLine& out, Diagnostic& diagnostic) {
+  const Field& address = fields.field[1];
+  auto type = dns::parse_address_into(address.text, std::span<std::uint8_t, 16>(out.rdata, 16));
+  if (!type) {
+    if (address.text.empty()) return fail(diagnostic, address.column, "missing address");
+    return fail(diagnostic, address.column,
+                quoted(address.text) + " is not an IPv4 or IPv6 address");
+  }
+  out.type = *type;
+  out.rdata_length = *type == dns::RrType::A ? 4 : 16;
+  return parse_ttl(fields.field[2], out, diagnostic);
+}
+
+// name,TYPE,data,ttl.
+LineKind parse_typed_line(const Fields& fields, ParsedLine& out, Diagnostic& diagnostic) {
+  const Field& type_field = fields.field[1];
+  auto type = parse_record_type(type_field.text);
+  if (!type) {
+    std::string message = type_field.text.empty() ? std::string("missing type")
+                                                  : "unknown type " + quoted(type_field.text);
+    message += ": expected ";
+    message += accepted_types();
+    return fail(diagnostic, type_field.column, std::move(message));
+  }
+  const Field& data = fields.field[2];
+  auto parsed = parse_rdata(*type, data.text, out.rdata);
+  if (!parsed.ok()) return fail(diagnostic, data.column + parsed.position, parsed.message);
+  out.type = *type;
+  out.rdata_length = parsed.length;
+  return parse_ttl(fields.field[3], out, diagnostic);
+}
+
+// The one field parser: parse_record_line and the loaders both go through it.
+LineKind parse_line(std::string_view line, ParsedLine& out, Diagnostic& diagnostic) {
+  diagnostic.message.clear();
+  Fields fields;
+  std::string_view content = line.substr(0, line.find('#'));
+  if (content.find('"') == std::string_view::npos) {
+    if (trimmed(content, 0, content.size()).text.empty()) return LineKind::Blank;
+    split_plain(content, fields);
+  } else if (!split_quoted(line, fields, diagnostic)) {
+    return LineKind::Bad;
+  }
+  if (check_field_count(fields, diagnostic) == LineKind::Bad) return LineKind::Bad;
+  if (parse_owner(fields.field[0], out, diagnostic) == LineKind::Bad) return LineKind::Bad;
+  if (fields.count == 3) return parse_address_line(fields, out, diagnostic);
+  return parse_typed_line(fields, out, diagnostic);
+}
+
+}  // namespace
+
+namespace detail {
+
+// Parses every line of `text` into the builder, diagnostics into the result. After the first bad
+// line the records are only counted: the set is refused anyway.
+void parse_record_text(std::string_view text, std::string_view file_name, LoadTarget target) {
   // Sized for every line holding a record, so no buffer is grown and copied. A record line takes
   // at least 7 bytes ("a,::,0" and its newline): a file of blank lines must not size the
   // structure for millions of names.
   // Capped, since comment lines count too: beyond the cap the table grows as names come.
   constexpr std::size_t kMaxHint = std::size_t{1} << 22;
   std::size_t lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-  builder.reserve(std::min({lines, text.size() / 7 + 1, kMaxHint}), text.size());
+  target.builder.reserve(std::min({lines, text.size() / 7 + 1, kMaxHint}), text.size());
+  LoadedRecords& result = target.result;
+  std::size_t before = result.record_lines;
   ParsedLine parsed;
   Diagnostic diagnostic;
   std::size_t line_number = 0;
@@ -147,7 +289,11 @@ void parse_into(std::string_view text, std::string_view file_name, LocalRecordsB
       case LineKind::Record:
         ++result.record_lines;
         if (result.ok()) {
-          builder.add(parsed.name_wire(), parsed.type, parsed.ttl, parsed.rdata_bytes());
+          target.builder.add(parsed.name_wire(), parsed.type, parsed.ttl, parsed.rdata_bytes());
+          if (parsed.type == dns::RrType::CNAME) {
+            target.cnames.add(parsed.name_wire(), parsed.rdata_bytes(), file_name, line_number,
+                              parsed.name_column);
+          }
         }
         break;
       case LineKind::Bad:
@@ -159,73 +305,10 @@ void parse_into(std::string_view text, std::string_view file_name, LocalRecordsB
     }
     begin = end + 1;
   }
+  count_file(result, file_name, before);
 }
 
-// Parses, then builds unless the file is refused; a file too large for the structure's 32-bit
-// offsets is a file-level problem like a missing one, not a crash of the server or of `check`.
-template <typename Parse>
-LoadedRecords load_with(const std::string& file_name, Parse parse) {
-  LoadedRecords result;
-  try {
-    LocalRecordsBuilder builder;
-    parse(builder, result);
-    if (result.ok()) {
-      result.records = std::make_shared<const LocalRecords>(std::move(builder).build());
-    }
-  } catch (const std::length_error& too_large) {
-    result.records.reset();
-    result.diagnostics.push_back({file_name, 0, 0, too_large.what()});
-  } catch (const std::bad_alloc&) {
-    // On a reload the records in service stay: running out of memory must not end the server.
-    result.records.reset();
-    result.diagnostics.push_back({file_name, 0, 0, "not enough memory to load the records"});
-  }
-  return result;
-}
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// The whole file with read(2): sized from fstat, grown only for files that report no size or
-// grow while read (pipes, /proc). Returns 0 or an errno value.
-int read_file(const std::string& path, std::unique_ptr<char[]>& buffer, std::size_t& size) {
-  FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) return errno;
-  struct stat info {};
-  if (::fstat(file.get(), &info) != 0) return errno;
-  // One byte more than the reported size, so reaching the end needs no second buffer.
-  std::size_t capacity = static_cast<std::size_t>(std::max<off_t>(info.st_size, 0)) + 1;
-  buffer.reset(new char[capacity]);
-  size = 0;
-  for (;;) {
-    if (size == capacity) {
-      std::unique_ptr<char[]> larger(new char[capacity * 2]);
-      std::memcpy(larger.get(), buffer.get(), size);
-      buffer = std::move(larger);
-      capacity *= 2;
-    }
-    ssize_t got = ::read(file.get(), buffer.get() + size, capacity - size);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (got == 0) return 0;
-    size += static_cast<std::size_t>(got);
-  }
-}
-
-}  // namespace
+}  // namespace detail
 
 std::string Diagnostic::to_string() const {
   if (line == 0) return file + ": " + message;
@@ -247,23 +330,14 @@ std::optional<dns::ResourceRecord> parse_record_line(std::string_view line,
 
 LoadedRecords parse_local_records(std::string_view text, std::string_view file_name) {
   std::string name(file_name);
-  return load_with(name, [&](LocalRecordsBuilder& builder, LoadedRecords& result) {
-    parse_into(text, name, builder, result);
-  });
+  return detail::load_with(
+      name, [&](detail::LoadTarget target) { parse_record_text(text, name, target); });
 }
 
 LoadedRecords load_local_records(const std::string& path) {
-  return load_with(path, [&](LocalRecordsBuilder& builder, LoadedRecords& result) {
-    std::unique_ptr<char[]> text;
-    std::size_t size = 0;
-    if (int error = read_file(path, text, size); error != 0) {
-      result.diagnostics.push_back(
-          {path, 0, 0, std::string("cannot read: ") + std::strerror(error)});
-      return;
-    }
-    parse_into({text.get(), size}, path, builder, result);
-    // `text` is freed here, before the structure is built: the two are never resident together.
-  });
+  LocalDataFiles files;
+  files.records = path;
+  return load_local_data(files);
 }
 
 }  // namespace resolver::records

@@ -87,6 +87,25 @@ SEEDS = {
         "bad": b"# comment\nwww.example.com,192.0.2.1\n bad..name , 1.2.3.4 , 60\n"
         b"x,2001:db8::1,2147483648\ny,::1,5,extra\n",
         "crlf": b"a.example,192.0.2.1,60\r\nb.example,192.0.2.2,0 # zero\r\n",
+        "lab": (HERE.parent.parent / "data" / "lab.txt").read_bytes(),
+        "types": b"a.example,A,192.0.2.1,60\nA.example,aaaa,2001:db8::1,60\n"
+        b"www.example,CNAME,a.example.,60\nexample,MX,10 mail.example,300\n"
+        b"example,mx,0 .,300\n_sip._udp.example,SRV,0 5 5060 sip.example,300\n"
+        b"1.2.0.192.in-addr.arpa,PTR,a.example,60\n*.dev.example,10.0.0.5,60\n",
+        "txt": b't.example,TXT,"v=spf1 -all" "a,b # c" word,60 # comment "x"\r\n'
+        b'u.example,txt,"say \\"hi\\" \\\\ \\065",60\n'
+        b'v.example,TXT,"' + b"k" * 300 + b'",60\n',
+        "cname_conflict": b"x.example,CNAME,y.example,60\nx.example,192.0.2.1,60\n"
+        b"z.example,CNAME,a.example,60\nz.example,CNAME,b.example,60\n"
+        b"loop.example,CNAME,loop.example,60\n",
+        "typed_bad": b"x,MXX,1,60\nx,MX,ten mail,60\nx,SRV,1 2 3,60\nx,TXT,\"open,60\n"
+        b"a.*.b,1.2.3.4,60\nx,A,::1,60\nx,CNAME,60\nx,TXT,\"a\"b,60,extra\n",
+    },
+    "fuzz_hosts_file": {
+        "etc_hosts": b"127.0.0.1\tlocalhost\n::1 localhost ip6-localhost ip6-loopback\n"
+        b"# comment\n\n192.0.2.10  nas.lab.example nas   # the NAS\r\n"
+        b"fe80::1%eth0 router\n2001:db8::10 nas.lab.example\n",
+        "bad": b"300.1.1.1 a\n192.0.2.1\n192.0.2.1 bad!name\n1.2.3.4%x y\nfe80::1% z\n",
     },
 }
 # The hit path's codec takes the same datagrams; its target checks them against parse_query.

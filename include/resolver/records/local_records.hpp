@@ -11,10 +11,15 @@
 // DNS do). One arena holds every name (lower-cased wire form) followed by its records, and an
 // open-addressing table of {hash tag, arena offset} finds them: one probe and one arena read
 // per lookup, about 60 bytes per A record, and two allocations to free on reload.
+//
+// Wildcards (RFC 4592) and the reverse index cost nothing to a set that does not use them: the
+// wildcard index exists only when some name starts with `*`, and the reverse index is built on
+// the first reverse question (reverse_index.hpp).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <span>
@@ -77,11 +82,32 @@ class LocalName {
   std::size_t count_ = 0;
 };
 
+class ReverseIndex;
+
+// What the general path finds at a name, wildcards included (RFC 4592 3.3.1).
+struct LocalMatch {
+  enum class Kind {
+    NotLocal,  // no local name and no wildcard speaks for it: not ours to answer
+    Exact,     // the name's own records
+    Wildcard,  // no such name: the records of the `*` child of its closest encloser, whose
+               // owner in an answer is the name asked (synthesised)
+    Empty,     // exists without records (an empty non-terminal or a wildcard's bare parent)
+               // inside a wildcard's authority: NODATA
+    NxDomain,  // inside a wildcard's authority (at or below the parent of a `*` name), and
+               // neither the name nor a wildcard matches it: NXDOMAIN
+  };
+  Kind kind = Kind::NotLocal;
+  LocalName records;  // Exact and Wildcard
+};
+
 class LocalRecords {
  public:
   LocalRecords();  // no names
   // Convenience for tests and small sets: the same as adding each record to a builder.
   explicit LocalRecords(std::span<const dns::ResourceRecord> records);
+  LocalRecords(LocalRecords&&) noexcept;
+  LocalRecords& operator=(LocalRecords&&) noexcept;
+  ~LocalRecords();
 
   // `lowercase_wire`: an uncompressed wire-form name already lower-cased (ASCII A-Z only), as
   // the hit path has it on its stack. Never allocates.
@@ -100,17 +126,44 @@ class LocalRecords {
   // The records of `name` as values, owner `name` as given (the general path; allocates).
   std::vector<dns::ResourceRecord> records_of(const dns::DnsName& name) const;
 
+  // The general path's lookup: find(), then, only on a miss and only in a set with wildcards,
+  // the closest encloser and its wildcard. `lowercase_wire` as for find().
+  LocalMatch match(std::span<const std::uint8_t> lowercase_wire) const;
+  // match()'s second half alone, for a name find() just missed.
+  LocalMatch match_missing(std::span<const std::uint8_t> lowercase_wire) const;
+  bool has_wildcards() const { return wildcards_ != nullptr; }
+
+  // For indexes over the set: every name, in order of first appearance, with its offset (which
+  // grows in that order), its lower-cased wire form and its records.
+  using NameVisitor =
+      std::function<void(std::uint32_t offset, std::span<const std::uint8_t>, LocalName)>;
+  void for_each_name(const NameVisitor& visit) const;
+  // The name at an offset for_each_name gave, and its records.
+  std::span<const std::uint8_t> name_at(std::uint32_t offset) const;
+  LocalName records_at(std::uint32_t offset) const;
+  // Addresses to names, for automatic PTR answers: built on the first call (thread-safe), so
+  // loading costs nothing and only a server that answers reverse questions holds it.
+  const ReverseIndex& reverse_index() const;
+  bool has_reverse_index() const;  // built already
+
   std::size_t record_count() const { return record_count_; }  // distinct records
   std::size_t name_count() const { return name_count_; }
   std::size_t memory_bytes() const;  // what the structure holds, for the log
 
  private:
   friend class LocalRecordsBuilder;
+  struct WildcardIndex;
+  struct LazyReverse;
+
+  void index_wildcards();  // build()'s last step when some name starts with `*`
 
   std::vector<std::uint8_t> arena_;
   std::vector<std::uint64_t> table_;  // {32-bit hash tag, 32-bit arena offset}; 0 = free slot
   std::size_t record_count_ = 0;
   std::size_t name_count_ = 0;
+  std::unique_ptr<const WildcardIndex> wildcards_;  // null: no wildcards
+  // Behind a pointer so that the set stays movable (a std::once_flag is not).
+  std::unique_ptr<LazyReverse> reverse_;
 };
 
 // Collects records in any order (a name's lines need not be adjacent) and builds the compact
@@ -137,6 +190,7 @@ class LocalRecordsBuilder {
 
   std::size_t added_ = 0;
   std::size_t name_count_ = 0;
+  bool wildcards_ = false;  // some name's first label is `*`
   // Each distinct name once, lower-cased, in order of first appearance, each after 8 bytes of
   // scratch that build() uses for its counting sort.
   std::vector<std::uint8_t> names_;

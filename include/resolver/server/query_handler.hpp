@@ -1,10 +1,14 @@
 // QueryHandler: the resolution order of docs/resolution.md, without any I/O.
 //
-//   1. local records: authoritative; a local name is answered for every type (NODATA when it
-//      lacks the type) and never forwarded;
-//   2. the cache, fresh entries only;
-//   3. the parent, when there is one and the client asked for recursion: `Forward`;
-//   4. otherwise NXDOMAIN (a root), or REFUSED for a non-recursive miss below a parent.
+//   1. local data (records::answer_local): exact names, CNAME chains inside the data, automatic
+//      PTR, wildcards; authoritative, never forwarded. A chain whose target is not local goes
+//      on with the target through the steps below (FollowTarget when it must be forwarded);
+//   2. RFC 6303 private reverse zones: authoritative NXDOMAIN, unless a forward domain at least
+//      as specific as the zone covers the name;
+//   3. the cache, fresh entries only;
+//   4. the parents, when the name has some (the default parents, or its forward domain's) and
+//      the client asked for recursion: `Forward`; REFUSED without recursion;
+//   5. otherwise NXDOMAIN (a root).
 // When a forward ends, `complete` caches what the parent said and produces the client's
 // answer; if the parent failed it falls back to a stale entry (RFC 8767) or SERVFAIL.
 // Several addresses of one name are rotated between answers (round robin, as dnsmasq does).
@@ -20,10 +24,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "resolver/cache/cache.hpp"
 #include "resolver/dns/answer.hpp"
+#include "resolver/records/local_answer.hpp"
 #include "resolver/records/local_records.hpp"
+#include "resolver/server/forward_zones.hpp"
 
 namespace resolver::server {
 
@@ -32,11 +39,20 @@ struct HandlerSettings {
   std::uint32_t local_negative_ttl = 60;  // NXDOMAIN/NODATA TTL for names we are authoritative for
   bool serve_stale = true;
   std::uint32_t stale_ttl = 30;  // RFC 8767 4 recommends 30 seconds
+  // Every local A/AAAA answers the PTR question for its address (as dnsmasq does), unless the
+  // reverse name has records of its own.
+  bool auto_ptr = true;
+  // Split DNS: names at or below these go to their own parents (ForwardZones routes 1..n).
+  std::vector<dns::DnsName> forward_domains{};
 };
 
 // AnsweredRefresh: answered from the cache, and the entry is near its end: refresh it in the
 // background (prefetch).
-enum class Resolution { Answered, AnsweredRefresh, Forward };
+// FollowTarget: `out` holds a local CNAME chain (authoritative) whose last target is neither
+// local, nor private reverse, nor cached, and has parents: the caller forwards
+// follow_target(question, out) on route_of(its name), and answers join_chain(out, complete(...))
+// (complete caches the target's answer under the target's question).
+enum class Resolution { Answered, AnsweredRefresh, Forward, FollowTarget };
 
 // What the parent said, or that it could not be reached.
 struct UpstreamOutcome {
@@ -54,6 +70,13 @@ class QueryHandler {
                      dns::Answer& out) const;
   dns::Answer complete(const dns::Question& question, const UpstreamOutcome& outcome,
                        cache::TimePoint now) const;
+  // For FollowTarget: the question for the chain's last target, of the asked type.
+  static dns::Question follow_target(const dns::Question& question, const dns::Answer& chain);
+  // The chain followed by the target's answer; the target's rcode (RFC 6604), not authoritative.
+  static dns::Answer join_chain(const dns::Answer& chain, const dns::Answer& target);
+  // Which parents a name is forwarded to (ForwardZones' routes).
+  std::size_t route_of(const dns::DnsName& name) const { return zones_.route_of(name); }
+
   // The stale answer the cache holds for `question`, when serve-stale is on.
   std::optional<dns::Answer> stale_answer(const dns::Question& question,
                                           cache::TimePoint now) const;
@@ -82,7 +105,13 @@ class QueryHandler {
   const HandlerSettings& settings() const { return settings_; }
 
  private:
-  bool answer_locally(const dns::Question& question, dns::Answer& out) const;
+  records::LocalOutcome answer_locally(const dns::Question& question, dns::Answer& out) const;
+  Resolution resolve_target(const dns::Question& question, bool recursion_desired,
+                            cache::TimePoint now, dns::Answer& out) const;
+  // RFC 6303: the name is in a private reverse zone that no forward domain covers.
+  bool private_reverse(const dns::DnsName& name) const;
+  // The name goes to parents: the default ones, or its forward domain's.
+  bool forwards(const dns::DnsName& name) const;
   void rotate(const dns::Question& question, dns::Answer& answer) const;
   std::uint32_t next_rotation(std::string_view key, dns::RrType type) const;
 
@@ -94,6 +123,7 @@ class QueryHandler {
   mutable std::array<std::atomic<std::uint32_t>, kRotationSlots> rotation_{};
   cache::Cache& cache_;
   HandlerSettings settings_;
+  ForwardZones zones_;
 };
 
 }  // namespace resolver::server

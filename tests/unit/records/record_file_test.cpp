@@ -117,8 +117,9 @@ TEST_CASE("every kind of bad line is reported as FILE:LINE:COL: message", "[reco
        "t.txt:1:16: TTL '99999999999999999999999' is not a whole number of seconds from 0 to "
        "2147483647"},
       {"host,192.0.2.1,", "t.txt:1:16: missing TTL"},
-      {"host,192.0.2.1", "t.txt:1:15: expected 3 fields name,address,ttl, found 2"},
-      {"host", "t.txt:1:5: expected 3 fields name,address,ttl, found 1"},
+      {"host,192.0.2.1",
+       "t.txt:1:15: expected 3 fields name,address,ttl (or 4: name,TYPE,data,ttl), found 2"},
+      {"host", "t.txt:1:5: expected 3 fields name,address,ttl (or 4: name,TYPE,data,ttl), found 1"},
       {"host,192.0.2.1,60,extra",
        "t.txt:1:19: too many fields: expected name,address,ttl, found more after the ttl"},
       {"host,192.0.2.1,60,",
@@ -172,8 +173,10 @@ TEST_CASE("too few fields is reported just after the last field, whatever follow
   for (const auto& line : lines) {
     CAPTURE(line);
     auto file = parse_local_records(line + "\n", "t.txt");
-    CHECK(diagnostic_texts(file) ==
-          std::vector<std::string>{"t.txt:1:15: expected 3 fields name,address,ttl, found 2"});
+    CHECK(
+        diagnostic_texts(file) ==
+        std::vector<std::string>{
+            "t.txt:1:15: expected 3 fields name,address,ttl (or 4: name,TYPE,data,ttl), found 2"});
   }
 }
 
@@ -347,8 +350,10 @@ TEST_CASE("load_local_records reports bad lines with the file's path", "[records
   TempDir dir;
   auto path = dir.write("bad.txt", "ok.example,192.0.2.1,60\r\nbad.example,192.0.2.1\r\n");
   auto file = resolver::records::load_local_records(path);
-  CHECK(diagnostic_texts(file) ==
-        std::vector<std::string>{path + ":2:22: expected 3 fields name,address,ttl, found 2"});
+  CHECK(
+      diagnostic_texts(file) ==
+      std::vector<std::string>{
+          path + ":2:22: expected 3 fields name,address,ttl (or 4: name,TYPE,data,ttl), found 2"});
 }
 
 TEST_CASE("a missing file gives one file-level diagnostic", "[records]") {
@@ -475,4 +480,267 @@ TEST_CASE("a record file that reports no size, such as a pipe, is read to its en
   CHECK(file.ok());
   CHECK(file.record_lines == kLines);
   CHECK(addresses_of(file, "n4999.example") == std::vector<std::string>{"192.0.2.1"});
+}
+
+// The type column (name,TYPE,data,ttl) and the checks across lines.
+
+namespace {
+
+std::vector<std::uint8_t> bytes_of(const std::string& text) {
+  std::vector<std::uint8_t> out;
+  out.reserve(text.size());
+  for (char c : text) out.push_back(static_cast<std::uint8_t>(c));
+  return out;
+}
+
+std::vector<std::vector<std::uint8_t>> one(std::vector<std::uint8_t> rdata) {
+  std::vector<std::vector<std::uint8_t>> out;
+  out.push_back(std::move(rdata));
+  return out;
+}
+
+// The RDATA of the records of `type` at `name`.
+std::vector<std::vector<std::uint8_t>> rdata_of(const LoadedRecords& file, std::string_view name,
+                                                RrType type) {
+  std::vector<std::vector<std::uint8_t>> out;
+  for (const auto& record : records_of(file, name)) {
+    if (record.type == type) out.push_back(record.rdata);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a typed line gives a record of its type, and three-field lines mean what they did",
+          "[records]") {
+  auto file = parse_local_records(
+      "a.example,192.0.2.1,60\n"
+      "a.example,A,192.0.2.2,61\n"
+      "a.example,aaaa,2001:db8::2,62\n"
+      "www.example,CNAME,a.example.,300\n"
+      "a.example,MX,10 mail.example,300\n"
+      "_sip._udp.a.example,SRV,0 5 5060 sip.example,300\n"
+      "a.example,TXT,\"v=spf1 -all\",300\n"
+      "1.2.0.192.in-addr.arpa,PTR,a.example,300\n",
+      "t.txt");
+  REQUIRE(file.ok());
+  CHECK(file.record_lines == 8);
+  auto a = records_of(file, "a.example");
+  REQUIRE(a.size() == 5);  // A, A, AAAA, MX, TXT in file order
+  CHECK(address_of(a[0]) == "192.0.2.1");
+  CHECK(address_of(a[1]) == "192.0.2.2");
+  CHECK(a[1].ttl == 61);
+  CHECK(a[2].type == RrType::AAAA);
+  CHECK(address_of(a[2]) == "2001:db8::2");
+  // Wire bytes: a length byte before each label (kept in separate literals so that no hex
+  // escape swallows the letter after it).
+  const std::string a_example(
+      "\x01"
+      "a"
+      "\x07"
+      "example"
+      "\x00",
+      11);
+  CHECK(rdata_of(file, "www.example", RrType::CNAME) == one(bytes_of(a_example)));
+  CHECK(rdata_of(file, "1.2.0.192.in-addr.arpa", RrType::PTR) == one(bytes_of(a_example)));
+  const std::string mx(
+      "\x00\x0a"
+      "\x04"
+      "mail"
+      "\x07"
+      "example"
+      "\x00",
+      16);
+  CHECK(rdata_of(file, "a.example", RrType::MX) == one(bytes_of(mx)));
+  const std::string srv(
+      "\x00\x00"
+      "\x00\x05"
+      "\x13\xc4"
+      "\x03"
+      "sip"
+      "\x07"
+      "example"
+      "\x00",
+      19);
+  CHECK(rdata_of(file, "_sip._udp.a.example", RrType::SRV) == one(bytes_of(srv)));
+  CHECK(rdata_of(file, "a.example", RrType::TXT) == one(bytes_of("\x0b"
+                                                                 "v=spf1 -all")));
+}
+
+TEST_CASE("TXT quotes keep commas and '#', and a comment may follow", "[records]") {
+  auto file = parse_local_records(
+      "t.example, TXT , \"a,b # not a comment\" \"say \\\"hi\\\"\" , 60 # a comment, \"q\"\r\n"
+      "u.example,txt,word,60\n",
+      "t.txt");
+  REQUIRE(file.ok());
+  const std::string txt =
+      "\x13"
+      "a,b # not a comment"
+      "\x08"
+      "say \"hi\"";
+  CHECK(rdata_of(file, "t.example", RrType::TXT) == one(bytes_of(txt)));
+  auto t = records_of(file, "t.example");
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].ttl == 60);
+  CHECK(rdata_of(file, "u.example", RrType::TXT) == one(bytes_of("\x04"
+                                                                 "word")));
+}
+
+TEST_CASE("parse_record_line gives a typed line's record", "[records]") {
+  resolver::records::Diagnostic diagnostic;
+  auto record = resolver::records::parse_record_line("Mail.Example,MX,5 MX.example,42", diagnostic);
+  REQUIRE(record);
+  CHECK(diagnostic.message.empty());
+  CHECK(record->name.identical(DnsName::from_text("Mail.Example")));
+  CHECK(record->type == RrType::MX);
+  CHECK(record->ttl == 42);
+  CHECK(record->rdata == bytes_of(std::string("\x00\x05\x02MX\x07"
+                                              "example\x00",
+                                              14)));
+}
+
+TEST_CASE("a wildcard owner '*.zone' is accepted with '*' as its whole first label", "[records]") {
+  resolver::records::Diagnostic diagnostic;
+  auto record = resolver::records::parse_record_line("*.dev.example.,10.0.0.5,60", diagnostic);
+  REQUIRE(record);
+  CHECK(record->name.wire() == std::string("\x01*\x03"
+                                           "dev\x07"
+                                           "example\x00",
+                                           15));
+  auto typed = resolver::records::parse_record_line("*.dev.example,TXT,any,60", diagnostic);
+  REQUIRE(typed);
+  CHECK(typed->name.wire() == record->name.wire());
+  // The longest wildcard: '*.' and 251 characters make 253.
+  const std::string label63(63, 'a');
+  const std::string rest251 = label63 + "." + label63 + "." + label63 + "." + std::string(59, 'b');
+  REQUIRE(rest251.size() == 251);
+  CHECK(resolver::records::parse_record_line("*." + rest251 + ",10.0.0.1,1", diagnostic));
+}
+
+TEST_CASE("bad typed lines and wildcards are reported as FILE:LINE:COL: message", "[records]") {
+  const std::string label63(63, 'a');
+  const std::string rest252 = label63 + "." + label63 + "." + label63 + "." + std::string(60, 'b');
+  struct Case {
+    std::string line;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"x.example,MXX,10 mail.example,60",
+       "t.txt:1:11: unknown type 'MXX': expected A, AAAA, CNAME, MX, PTR, SRV or TXT"},
+      {"x.example, ,10 mail.example,60",
+       "t.txt:1:12: missing type: expected A, AAAA, CNAME, MX, PTR, SRV or TXT"},
+      {"x.example,MX,10,60",
+       "t.txt:1:16: MX data: expected 'PREFERENCE EXCHANGE', e.g. '10 mail.example'"},
+      {"x.example,MX,  ten mail.example,60",
+       "t.txt:1:16: MX preference 'ten' is not a whole number from 0 to 65535"},
+      {"x.example,SRV,0 5 sip.example,60",
+       "t.txt:1:30: SRV data: expected 'PRIORITY WEIGHT PORT TARGET', e.g. '0 5 5060 "
+       "sip.example'"},
+      {"x.example,CNAME,,60", "t.txt:1:17: missing CNAME target (a host name)"},
+      {"x.example,PTR,bad!,60",
+       "t.txt:1:18: PTR target: character not allowed in a name (letters, digits, '-', '_' and "
+       "'.' are) in 'bad!'"},
+      {"x.example,A,2001:db8::1,60", "t.txt:1:13: '2001:db8::1' is an IPv6 address: use AAAA"},
+      {"x.example,TXT,\"a\"b,60", "t.txt:1:18: TXT data: expected a blank after the closing '\"'"},
+      {"x.example,TXT,\"open,60",
+       "t.txt:1:15: unterminated quoted string (a '\"' without its "
+       "closing '\"')"},
+      {"x.example,TXT,\"ok\",abc",
+       "t.txt:1:20: TTL 'abc' is not a whole number of seconds from 0 to 2147483647"},
+      {"x.example,TXT,\"ok\",60,more",
+       "t.txt:1:23: too many fields: expected name,TYPE,data,ttl, found more after the ttl"},
+      {"x.example,A,192.0.2.1,60,more",
+       "t.txt:1:26: too many fields: expected name,TYPE,data,ttl, found more after the ttl"},
+      {"x.example,MX,60", "t.txt:1:16: expected 4 fields name,MX,data,ttl, found 3"},
+      {"x!.example,MX,10 mail.example,60",
+       "t.txt:1:2: character not allowed in a name (letters, digits, '-', '_' and '.' are) in "
+       "'x!.example'"},
+      {"a.*.example,10.0.0.1,60",
+       "t.txt:1:3: '*' is allowed only as a whole first label (a wildcard, '*.zone') in "
+       "'a.*.example'"},
+      {"*x.example,10.0.0.1,60",
+       "t.txt:1:1: '*' is allowed only as a whole first label (a wildcard, '*.zone') in "
+       "'*x.example'"},
+      {"*..example,10.0.0.1,60",
+       "t.txt:1:3: empty label (two dots in a row, or a leading dot) in '*..example'"},
+      {"*,10.0.0.1,60",
+       "t.txt:1:1: a wildcard needs a parent name: '*' alone would answer every name, write "
+       "'*.ZONE'"},
+      {"*." + rest252 + ",10.0.0.1,60",
+       "t.txt:1:254: name longer than 253 characters in '*." + rest252 + "'"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.line);
+    auto file = parse_local_records(c.line + "\n", "t.txt");
+    CHECK(file.records == nullptr);
+    CHECK(diagnostic_texts(file) == std::vector<std::string>{c.expected});
+  }
+}
+
+TEST_CASE("a CNAME beside other data at its name refuses the file, naming the CNAME's line",
+          "[records]") {
+  auto file = parse_local_records(
+      "www.example,192.0.2.1,60\n"
+      "# comment\n"
+      "  WWW.example.,CNAME,other.example,60\n"
+      "www.example,MX,10 mail.example,60\n"
+      "www.example,2001:db8::1,60\n",
+      "t.txt");
+  CHECK(file.records == nullptr);
+  CHECK(diagnostic_texts(file) ==
+        std::vector<std::string>{
+            "t.txt:3:3: CNAME at 'www.example' beside other records (A, MX, AAAA): a name with a "
+            "CNAME can hold nothing else (RFC 1034 3.6.2)"});
+}
+
+TEST_CASE("two different CNAMEs at one name are refused; the same one twice is one record",
+          "[records]") {
+  auto file = parse_local_records(
+      "a.example,CNAME,b.example,60\n"
+      "c.example,CNAME,d.example,60\n"
+      "a.example,CNAME,other.example,60\n"
+      "c.example,CNAME,d.example.,30\n",
+      "t.txt");
+  CHECK(file.records == nullptr);
+  CHECK(diagnostic_texts(file) ==
+        std::vector<std::string>{
+            "t.txt:3:1: second CNAME at 'a.example' (to 'other.example'): the first, at t.txt:1, "
+            "points to 'b.example'; a name has at most one CNAME"});
+
+  auto same = parse_local_records(
+      "c.example,CNAME,d.example,60\n"
+      "C.example,cname,d.example.,30\n",
+      "t.txt");
+  REQUIRE(same.ok());
+  CHECK(records_of(same, "c.example").size() == 1);
+}
+
+TEST_CASE("a CNAME to its own name is refused", "[records]") {
+  auto file = parse_local_records("loop.example,CNAME,LOOP.example,60\n", "t.txt");
+  CHECK(diagnostic_texts(file) ==
+        std::vector<std::string>{"t.txt:1:1: CNAME at 'loop.example' points to itself"});
+}
+
+TEST_CASE("a CNAME alone at its name, and beside a wildcard's other names, loads", "[records]") {
+  auto file = parse_local_records(
+      "www.example,CNAME,web.example,60\n"
+      "web.example,192.0.2.1,60\n"
+      "*.dev.example,CNAME,web.example,60\n"
+      "a.dev.example,192.0.2.2,60\n",
+      "t.txt");
+  REQUIRE(file.ok());
+  CHECK(records_of(file, "www.example").size() == 1);
+}
+
+TEST_CASE("an address-only file is parsed without remembering any line", "[records]") {
+  // The CNAME check reads only CNAME lines: a file of addresses loads as before, and the count
+  // of records and names is unchanged by it.
+  std::string text;
+  for (int i = 0; i < 1000; ++i) text += "h" + std::to_string(i) + ".example,192.0.2.1,60\n";
+  auto file = parse_local_records(text, "t.txt");
+  REQUIRE(file.ok());
+  CHECK(file.records->name_count() == 1000);
+  REQUIRE(file.files.size() == 1);
+  CHECK(file.files[0].path == "t.txt");
+  CHECK(file.files[0].record_lines == 1000);
 }

@@ -37,7 +37,7 @@ struct Server {
   resolver::cache::Cache cache;
   QueryHandler handler{std::make_shared<const resolver::records::LocalRecords>(
                            std::vector<resolver::dns::ResourceRecord>{}),
-                       cache, resolver::server::HandlerSettings{true, 60, true, 30}};
+                       cache, resolver::server::HandlerSettings{.has_parent = true}};
   ManualClock clock;
   ScriptedParent parent;
   InFlight in_flight;
