@@ -39,11 +39,12 @@ _resolver() {
     --format) COMPREPLY=($(compgen -W "ip record json" -- "$cur")); return 0 ;;
     --parent-protocol) COMPREPLY=($(compgen -W "dns tcp text" -- "$cur")); return 0 ;;
     --log-level) COMPREPLY=($(compgen -W "trace debug info warn error" -- "$cur")); return 0 ;;
-    -f | --file | --cache-file | --records)
+    -f | --file | --cache-file | --records | --hosts)
       COMPREPLY=($(compgen -f -- "$cur"))
       return 0
       ;;
-    --timeout | --retries | --rate | -c | --concurrency | --threads | --cache-size | --listen)
+    --timeout | --retries | --rate | -c | --concurrency | --threads | --cache-size | --listen | \
+      --forward | --parent | --hosts-ttl)
       return 0  # a value the user types
       ;;
   esac

@@ -30,7 +30,44 @@ std::string_view dns_over(Responder::Transport transport) {
 
 }  // namespace
 
-Responder::Responder(ResponderParts parts) : parts_(parts) {}
+Responder::Responder(ResponderParts parts) : parts_(std::move(parts)) {
+  recursion_available_ = std::any_of(parts_.routes.begin(), parts_.routes.end(), [](auto route) {
+    return route.parents != nullptr && route.parents->size() > 0;
+  });
+}
+
+Forwarder* Responder::forwarder_of(const dns::DnsName& name) const {
+  auto route = parts_.handler.route_of(name);
+  return route < parts_.routes.size() ? parts_.routes[route].forwarder : nullptr;
+}
+
+void Responder::refresh(const dns::Question& question) const {
+  if (auto* forwarder = forwarder_of(question.name)) forwarder->refresh(question);
+}
+
+std::optional<Responder::Onward> Responder::onward(const dns::Question& question,
+                                                   Resolution resolution,
+                                                   const dns::Answer& answer) const {
+  if (resolution == Resolution::Forward) {
+    if (auto* forwarder = forwarder_of(question.name)) return Onward{question, forwarder, {}};
+  } else if (resolution == Resolution::FollowTarget) {
+    // The target may be under another forward domain than the name asked.
+    auto target = QueryHandler::follow_target(question, answer);
+    if (auto* forwarder = forwarder_of(target.name)) return Onward{target, forwarder, answer};
+  }
+  return std::nullopt;
+}
+
+void Responder::forward(Onward onward, Forwarder::Reply reply) {
+  if (!onward.chain) {
+    onward.forwarder->forward(onward.question, std::move(reply));
+    return;
+  }
+  onward.forwarder->forward(onward.question, [chain = std::move(*onward.chain),
+                                              reply = std::move(reply)](const dns::Answer& target) {
+    reply(QueryHandler::join_chain(chain, target));
+  });
+}
 
 const records::LocalRecords& Responder::local_records() {
   auto version = parts_.handler.records_version();
@@ -43,8 +80,7 @@ const records::LocalRecords& Responder::local_records() {
 }
 
 dns::ResponseFlags Responder::flags(const Request& request) const {
-  return dns::ResponseFlags{parts_.handler.settings().has_parent,
-                            request.transport == Transport::Tcp};
+  return dns::ResponseFlags{recursion_available_, request.transport == Transport::Tcp};
 }
 
 void Responder::prepare(std::span<const std::uint8_t> bytes, Prepared& prepared) {
@@ -81,17 +117,24 @@ Responder::Response Responder::respond(const Request& request, std::span<std::ui
 }
 
 bool Responder::is_own_probe(std::span<const std::uint8_t> lowercase_wire, const Endpoint& client) {
-  if (parts_.parents == nullptr || !parts_.parents->is_probe_name(lowercase_wire)) return false;
-  std::string_view key(reinterpret_cast<const char*>(lowercase_wire.data()), lowercase_wire.size());
-  auto parent = parts_.parents->probed_parent(dns::DnsName::from_wire(std::string(key)));
-  if (!parent) return false;
-  if (parts_.parents->mark_looped(*parent)) {
-    spdlog::error(
-        "FORWARDING LOOP: our loop probe came back from {} via parent {}: that parent forwards "
-        "our queries back to us. No longer forwarding to it; fix the hierarchy's configuration.",
-        endpoint_text(client), parts_.parents->describe(*parent));
+  // Every route's parents are probed (Server::probe_for_loops), so any may be the one.
+  for (const auto& route : parts_.routes) {
+    auto* parents = route.parents;
+    if (parents == nullptr || !parents->is_probe_name(lowercase_wire)) continue;
+    std::string_view key(reinterpret_cast<const char*>(lowercase_wire.data()),
+                         lowercase_wire.size());
+    auto parent = parents->probed_parent(dns::DnsName::from_wire(std::string(key)));
+    if (!parent) continue;
+    if (parents->mark_looped(*parent)) {
+      spdlog::error(
+          "FORWARDING LOOP: our loop probe came back from {} via parent {}: that parent "
+          "forwards our queries back to us. No longer forwarding to it; fix the hierarchy's "
+          "configuration.",
+          endpoint_text(client), parents->describe(*parent));
+    }
+    return true;
   }
-  return true;
+  return false;
 }
 
 std::optional<Responder::Response> Responder::answer_plain(const Request& request,
@@ -147,21 +190,20 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
   }
   dns::Answer answer;
   auto resolution = parts_.handler.resolve(question, parse.query.header.rd, request.now, answer);
-  if (resolution != Resolution::Forward || parts_.forwarder == nullptr) {
+  auto next = onward(question, resolution, answer);
+  if (!next) {
+    // Forward needs a forwarder on the name's route: the handler says Forward only for a
+    // name with parents, so this is a defect, not a client's problem.
+    if (resolution == Resolution::Forward) answer = dns::failure_answer(dns::Rcode::ServFail);
     auto response = reply_now(answer);
-    if (resolution == Resolution::AnsweredRefresh && parts_.forwarder != nullptr) {
-      parts_.forwarder->refresh(question);
-    }
+    if (resolution == Resolution::AnsweredRefresh) refresh(question);
     return response;
   }
-  // The question is copied out before the query moves into the continuation.
-  dns::Question asked = question;
-  parts_.forwarder->forward(
-      asked, [this, log, query = std::move(parse.query), flags = flags(request),
-              send = channel.deferred(request.client)](const dns::Answer& answer) {
-        log(query, answer);
-        send(std::span(later_).first(dns::build_response(query, answer, flags, later_)));
-      });
+  forward(std::move(*next), [this, log, query = std::move(parse.query), flags = flags(request),
+                             send = channel.deferred(request.client)](const dns::Answer& answer) {
+    log(query, answer);
+    send(std::span(later_).first(dns::build_response(query, answer, flags, later_)));
+  });
   return {Outcome::Pending, 0};
 }
 
@@ -196,20 +238,19 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
     ReplyChannel::Send send;
   };
   Pending answers{*name, request.client, {}, {}, {}};
-  std::optional<dns::Question> forward_a;
-  std::optional<dns::Question> forward_aaaa;
+  std::optional<Onward> forward_a;
+  std::optional<Onward> forward_aaaa;
   for (auto type : {dns::RrType::A, dns::RrType::AAAA}) {
     dns::Question question{*name, type, dns::RrClass::IN};
     dns::Answer answer;
     auto resolution = parts_.handler.resolve(question, true, request.now, answer);
-    if (resolution == Resolution::Forward && parts_.forwarder != nullptr) {
-      (type == dns::RrType::A ? forward_a : forward_aaaa) = question;
+    if (auto next = onward(question, resolution, answer)) {
+      (type == dns::RrType::A ? forward_a : forward_aaaa) = std::move(next);
       continue;
     }
+    if (resolution == Resolution::Forward) answer = dns::failure_answer(dns::Rcode::ServFail);
     (type == dns::RrType::A ? answers.a : answers.aaaa) = std::move(answer);
-    if (resolution == Resolution::AnsweredRefresh && parts_.forwarder != nullptr) {
-      parts_.forwarder->refresh(question);
-    }
+    if (resolution == Resolution::AnsweredRefresh) refresh(question);
   }
   auto format = [this](const Pending& pending) {
     auto reply = text::format_text_reply(pending.name,
@@ -229,13 +270,13 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
     pending->send(as_bytes(format(*pending)));
   };
   if (forward_a) {
-    parts_.forwarder->forward(*forward_a, [pending, complete](const dns::Answer& answer) {
+    forward(std::move(*forward_a), [pending, complete](const dns::Answer& answer) {
       pending->a = answer;
       complete();
     });
   }
   if (forward_aaaa) {
-    parts_.forwarder->forward(*forward_aaaa, [pending, complete](const dns::Answer& answer) {
+    forward(std::move(*forward_aaaa), [pending, complete](const dns::Answer& answer) {
       pending->aaaa = answer;
       complete();
     });

@@ -1,9 +1,11 @@
 #include "resolver/server/server.hpp"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <thread>
+#include <vector>
 
 #include "resolver/server/forwarder.hpp"
 #include "resolver/server/responder.hpp"
@@ -43,26 +45,44 @@ tcp::acceptor listen_tcp(boost::asio::io_context& io, const tcp::endpoint& endpo
 // The handler is built from the settings, so they must be complete before it is.
 ServerSettings completed(ServerSettings settings) {
   settings.handler.has_parent = !settings.parents.empty();
+  // Route i + 1 is the i-th forward: the handler's domains and the server's parent sets must
+  // stay in the same order.
+  settings.handler.forward_domains.clear();
+  for (const auto& zone : settings.forwards)
+    settings.handler.forward_domains.push_back(zone.domain);
   return settings;
+}
+
+// Route 0: the default parents (none on a root); route i + 1: the i-th forward's.
+std::vector<ParentSet> parent_sets(const ServerSettings& settings) {
+  std::vector<ParentSet> sets;
+  sets.reserve(settings.forwards.size() + 1);
+  sets.emplace_back(settings.parents);
+  for (const auto& zone : settings.forwards) sets.emplace_back(zone.parents);
+  return sets;
 }
 
 }  // namespace
 
 struct Server::Worker {
-  Worker(const ServerSettings& settings, const QueryHandler& handler, ParentSet& parents,
-         InFlight& in_flight, ClientPolicy policy, std::atomic<std::size_t>& tcp_connections,
-         const udp::endpoint& bind_to)
+  Worker(const ServerSettings& settings, const QueryHandler& handler,
+         std::vector<ParentSet>& parent_sets, InFlight& in_flight, ClientPolicy policy,
+         std::atomic<std::size_t>& tcp_connections, const udp::endpoint& bind_to)
       // Only this worker's thread runs the context and touches its sockets and timers (the
       // others only post to it), so the reactor can skip its per-operation locking.
       : io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
-    bool has_parent = parents.size() > 0;
-    if (has_parent) {
-      upstream.emplace(io, parents, settings.upstream, system_clock());
-      forwarder.emplace(io, handler, *upstream, in_flight, system_clock(), settings.limits);
+    std::vector<ResponderRoute> responder_routes;
+    for (auto& parents : parent_sets) {
+      auto& route = routes.emplace_back();
+      if (parents.size() > 0) {
+        route.upstream = std::make_unique<Upstream>(io, parents, settings.upstream, system_clock());
+        route.forwarder = std::make_unique<Forwarder>(io, handler, *route.upstream, in_flight,
+                                                      system_clock(), settings.limits);
+      }
+      responder_routes.push_back({route.forwarder.get(), parents.size() > 0 ? &parents : nullptr});
     }
-    responder.emplace(ResponderParts{handler, forwarder ? &*forwarder : nullptr,
-                                     has_parent ? &parents : nullptr, policy,
-                                     settings.log_queries});
+    responder.emplace(
+        ResponderParts{handler, std::move(responder_routes), policy, settings.log_queries});
     server.emplace(bind_socket(io, bind_to), *responder, system_clock());
     server->start();
     if (settings.tcp.enabled) {
@@ -74,9 +94,14 @@ struct Server::Worker {
     }
   }
 
+  // One per route, in route order; both null for a route without parents.
+  struct Route {
+    std::unique_ptr<Upstream> upstream;
+    std::unique_ptr<Forwarder> forwarder;
+  };
+
   boost::asio::io_context io;
-  std::optional<Upstream> upstream;
-  std::optional<Forwarder> forwarder;
+  std::vector<Route> routes;
   std::optional<Responder> responder;
   std::optional<UdpServer> server;
   std::optional<TcpServer> tcp_server;
@@ -86,7 +111,7 @@ Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalReco
     : settings_(completed(std::move(settings))),
       cache_(settings_.cache),
       handler_(std::move(local), cache_, settings_.handler),
-      parents_(settings_.parents) {
+      parent_sets_(parent_sets(settings_)) {
   unsigned threads = std::max(1u, settings_.threads);
   if (settings_.rate_limit > 0) rate_limiter_ = std::make_unique<RateLimiter>(settings_.rate_limit);
   ClientPolicy policy{&settings_.access, rate_limiter_.get()};
@@ -94,8 +119,8 @@ Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalReco
   // outgoing connection's local port), so another is tried.
   for (int attempt = 0;; ++attempt) {
     try {
-      workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy,
-                                                  tcp_connections_, settings_.listen));
+      workers_.push_back(std::make_unique<Worker>(settings_, handler_, parent_sets_, in_flight_,
+                                                  policy, tcp_connections_, settings_.listen));
       break;
     } catch (const boost::system::system_error& error) {
       bool retry = settings_.listen.port() == 0 &&
@@ -106,22 +131,29 @@ Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalReco
   // With port 0 the first socket got an ephemeral port; the others must share it.
   udp::endpoint bound = workers_.front()->server->local_endpoint();
   for (unsigned i = 1; i < threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parents_, in_flight_, policy,
-                                                tcp_connections_, bound));
+    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parent_sets_, in_flight_,
+                                                policy, tcp_connections_, bound));
   }
-  if (parents_.size() > 0) {
+  bool has_parents = std::any_of(parent_sets_.begin(), parent_sets_.end(),
+                                 [](const ParentSet& parents) { return parents.size() > 0; });
+  if (has_parents) {
     probe_timer_ = std::make_unique<boost::asio::steady_timer>(workers_.front()->io);
     boost::asio::post(workers_.front()->io, [this] { probe_for_loops(); });
   }
 }
 
 void Server::probe_for_loops() {
-  auto& upstream = *workers_.front()->upstream;
-  for (std::size_t i = 0; i < parents_.size(); ++i) {
-    if (parents_.looped(i)) continue;
-    // The answer does not matter: what matters is whether the probe reaches us (UdpServer).
-    upstream.query_parent(i, dns::Question{parents_.probe_name(i), dns::RrType::A},
-                          [](const UpstreamOutcome&) {});
+  // Every route's parents: a forward domain's parent may forward to us as well as a default one.
+  for (auto& route : workers_.front()->routes) {
+    if (!route.upstream) continue;
+    auto& upstream = *route.upstream;
+    auto& parents = upstream.parents();
+    for (std::size_t i = 0; i < parents.size(); ++i) {
+      if (parents.looped(i)) continue;
+      // The answer does not matter: what matters is whether the probe reaches us (UdpServer).
+      upstream.query_parent(i, dns::Question{parents.probe_name(i), dns::RrType::A},
+                            [](const UpstreamOutcome&) {});
+    }
   }
   probe_timer_->expires_after(settings_.loop_probe_interval);
   probe_timer_->async_wait([this](const boost::system::error_code& error) {

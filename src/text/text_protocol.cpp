@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 
 #include "resolver/dns/address.hpp"
 #include "resolver/dns/rdata.hpp"
@@ -18,6 +19,14 @@ std::optional<std::uint32_t> parse_ttl(std::string_view text) {
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
+}
+
+bool is_address(const dns::ResourceRecord& record) {
+  return record.type == dns::RrType::A || record.type == dns::RrType::AAAA;
+}
+
+bool has_address(const dns::Answer& answer) {
+  return std::any_of(answer.answers.begin(), answer.answers.end(), is_address);
 }
 
 std::string_view strip_line_end(std::string_view line) {
@@ -44,15 +53,21 @@ std::optional<dns::DnsName> parse_text_query(std::span<const std::uint8_t> datag
 }
 
 dns::Answer merge_address_answers(const dns::Answer& a, const dns::Answer& aaaa) {
-  if (a.answers.empty() && aaaa.answers.empty()) {
+  if (!has_address(a) && !has_address(aaaa)) {
     if (!a.is_final()) return a;
     if (!aaaa.is_final()) return aaaa;
-    return a;
+    // Negative: the A lookup's word, without a CNAME chain that led to nothing.
+    dns::Answer negative = a;
+    negative.answers.clear();
+    return negative;
   }
+  // Only the addresses: a CNAME chain before them is how they were found, not what was asked.
   dns::Answer merged;
   merged.authoritative = a.authoritative && aaaa.authoritative;
-  merged.answers = a.answers;
-  merged.answers.insert(merged.answers.end(), aaaa.answers.begin(), aaaa.answers.end());
+  for (const auto* answer : {&a, &aaaa}) {
+    std::copy_if(answer->answers.begin(), answer->answers.end(), std::back_inserter(merged.answers),
+                 is_address);
+  }
   return merged;
 }
 
@@ -67,6 +82,7 @@ std::string format_text_reply(const dns::DnsName& name, const dns::Answer& answe
         return failure_line(name, "SERVFAIL", 0);
     }
   }
+  // Every address under the name asked: at the end of a CNAME chain, they are its addresses.
   std::string reply;
   std::string owner = name.to_text();
   for (const auto& record : answer.answers) {
@@ -76,7 +92,10 @@ std::string format_text_reply(const dns::DnsName& name, const dns::Answer& answe
     reply += owner + "," + *address + "," + std::to_string(record.ttl);
   }
   if (!reply.empty()) return reply;
-  std::uint32_t ttl = dns::answer_ttl(answer).value_or(0);
+  // A negative answer's TTL is its SOA's, not a CNAME's on the way.
+  dns::Answer negative;
+  negative.authority = answer.authority;
+  std::uint32_t ttl = dns::answer_ttl(negative).value_or(0);
   return failure_line(name, answer.rcode == dns::Rcode::NxDomain ? "NXDOMAIN" : "NODATA", ttl);
 }
 

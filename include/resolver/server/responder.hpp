@@ -13,7 +13,10 @@
 //      hickory-dns's request checks);
 //   4. loop probe: a query for one of our own loop probes means a parent sends our queries
 //      back to us: that parent is dropped (see ParentSet) and the probe gets SERVFAIL;
-//   5. local records, 6. the cache, 7. the parent (QueryHandler's order, then the Forwarder).
+//   5. local data, 6. the cache, 7. the parents (QueryHandler's order, then the Forwarder of
+//      the name's route: split DNS gives each forward domain its own parents). A local CNAME
+//      whose target must be forwarded (FollowTarget) asks the target of the target's route and
+//      answers the chain followed by the parents' answer.
 //
 // The hit path is step 5 for a plain query (dns::PlainQuery): prepare() reads it and asks for
 // its name's table slot ahead of time, so that a transport reading a batch overlaps the
@@ -31,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <vector>
 
 #include "resolver/dns/name.hpp"
 #include "resolver/dns/plain_query.hpp"
@@ -51,11 +55,19 @@ struct ClientPolicy {
   RateLimiter* rate_limiter = nullptr;  // null: no limit
 };
 
-// What a responder answers from. A root has no forwarder and no parents.
-struct ResponderParts {
-  const QueryHandler& handler;
+// The parents of one route (QueryHandler::route_of: 0 the default parents, i + 1 the i-th
+// forward domain's) and this worker's Forwarder to them. A route without parents (a root's
+// route 0) is one the handler answers itself.
+struct ResponderRoute {
   Forwarder* forwarder = nullptr;
   ParentSet* parents = nullptr;
+};
+
+// What a responder answers from. `routes` is indexed by route; routes past its end have no
+// parents, so a root without forwards may give none.
+struct ResponderParts {
+  const QueryHandler& handler;
+  std::vector<ResponderRoute> routes;
   ClientPolicy policy;
   bool log_queries = false;
 };
@@ -124,12 +136,29 @@ class Responder {
                         ReplyChannel& channel);
   // The hit path; nullopt when the general path must answer.
   std::optional<Response> answer_plain(const Request& request, std::span<std::uint8_t> out);
+  // What a resolution leaves to the parents: the question to ask, its route's forwarder, and
+  // for FollowTarget the local chain that goes before their answer.
+  struct Onward {
+    dns::Question question;
+    Forwarder* forwarder = nullptr;
+    std::optional<dns::Answer> chain;
+  };
+  // Null when `answer` stands as it is (Answered, AnsweredRefresh).
+  std::optional<Onward> onward(const dns::Question& question, Resolution resolution,
+                               const dns::Answer& answer) const;
+  // Asks the parents; `reply` gets their answer, after the chain when there is one.
+  static void forward(Onward onward, Forwarder::Reply reply);
+  // The forwarder of `name`'s route; null when the route has no parents.
+  Forwarder* forwarder_of(const dns::DnsName& name) const;
+  // Starts a background refresh of a cache entry near its end, on its name's route.
+  void refresh(const dns::Question& question) const;
   // True when `lowercase_wire` names our own loop probe: a parent forwards to us.
   bool is_own_probe(std::span<const std::uint8_t> lowercase_wire, const Endpoint& client);
   const records::LocalRecords& local_records();
   dns::ResponseFlags flags(const Request& request) const;
 
   ResponderParts parts_;
+  bool recursion_available_ = false;  // some route has parents: RA in every reply
   // This worker's reference to the local records, renewed when the handler's version moves.
   std::shared_ptr<const records::LocalRecords> records_;
   std::uint64_t records_version_ = 0;

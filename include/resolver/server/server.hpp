@@ -1,12 +1,13 @@
 // Server: the workers behind one port, UDP and TCP.
 //
 // Each worker owns an io_context, a UDP socket and a TCP listening socket bound with
-// SO_REUSEPORT to the same address, its Responder, Upstream and Forwarder; the kernel spreads
-// clients across the sockets. The local records,
-// the cache, the questions in flight and what is known of the parents are shared. Binding
-// happens in the constructor, so errors surface before `run`. The first worker also probes the
-// parents for forwarding loops: a query for a random name under resolver.invalid that must never
-// come back to us.
+// SO_REUSEPORT to the same address, its Responder, and an Upstream and a Forwarder per route
+// that has parents (route 0: the default parents; route i + 1: the i-th `--forward` domain's);
+// the kernel spreads clients across the sockets. The local records, the cache, the questions in
+// flight (keyed by name, so one table serves every route) and what is known of each route's
+// parents (one ParentSet per route) are shared. Binding happens in the constructor, so errors
+// surface before `run`. The first worker also probes every parent of every route for forwarding
+// loops: a query for a random name under resolver.invalid that must never come back to us.
 #pragma once
 
 #include <algorithm>
@@ -31,6 +32,12 @@
 
 namespace resolver::server {
 
+// Split DNS: names at or below `domain` go to these parents instead of the default ones.
+struct ForwardZone {
+  dns::DnsName domain;
+  std::vector<boost::asio::ip::udp::endpoint> parents;
+};
+
 // What the server is told. Every default is written once: here, or in the struct of the part
 // that uses it (cache, handler, upstream, forwarder limits). `resolver server` fills it from
 // its options (see settings.hpp for the process around it).
@@ -39,6 +46,9 @@ struct ServerSettings {
   // host without IPv6.
   boost::asio::ip::udp::endpoint listen{boost::asio::ip::address_v6::any(), 53};
   std::vector<boost::asio::ip::udp::endpoint> parents;  // none: a root
+  // `--forward`, in command-line order, one entry per domain (the CLI merges repeats); the
+  // server fills handler.forward_domains from it. The upstream settings apply to every route.
+  std::vector<ForwardZone> forwards;
   UpstreamSettings upstream;
   // How often each parent is probed for a forwarding loop (also once at start).
   std::chrono::seconds loop_probe_interval{60};
@@ -75,7 +85,8 @@ class Server {
   ServerSettings settings_;
   cache::Cache cache_;
   QueryHandler handler_;
-  ParentSet parents_;
+  // By route, as ResponderParts::routes; never resized once the workers hold references.
+  std::vector<ParentSet> parent_sets_;
   InFlight in_flight_;  // before the workers: their forwarders use it
   std::unique_ptr<RateLimiter> rate_limiter_;
   std::atomic<std::size_t> tcp_connections_{0};  // every worker's, against settings_.tcp

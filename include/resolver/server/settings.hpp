@@ -7,7 +7,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "resolver/server/cache_persistence.hpp"
 #include "resolver/server/server.hpp"
@@ -16,9 +18,11 @@ namespace resolver::server {
 
 struct ServerConfig {
   ServerSettings server;
-  std::string records;     // the record file; required
-  bool watch = false;      // reload `records` when it changes (SIGHUP always reloads it)
-  std::string cache_file;  // empty: the cache is not persisted
+  std::string records;             // the record file; required
+  std::vector<std::string> hosts;  // `--hosts` files, loaded and reloaded with `records`
+  std::uint32_t hosts_ttl = 60;    // the TTL of hosts-file records
+  bool watch = false;              // reload `records` when it changes (SIGHUP always reloads it)
+  std::string cache_file;          // empty: the cache is not persisted
   std::chrono::seconds cache_save_interval = CachePersistence::kDefaultInterval;
   std::string user;                // switch to this user once the port is bound; empty: stay
   std::string log_level = "info";  // spdlog's names: trace, debug, info, warn, error

@@ -26,10 +26,15 @@ bool is_text_datagram(std::span<const std::uint8_t> datagram);
 std::optional<dns::DnsName> parse_text_query(std::span<const std::uint8_t> datagram);
 
 // A text query asks for every address of a name: the A and the AAAA answers are merged into
-// one. Records win over failures; a failure of either lookup wins over a negative answer.
+// one holding only their A and AAAA records (a CNAME chain's other records are left out).
+// Addresses win over failures; a failure of either lookup wins over a negative answer; a
+// negative answer is the A lookup's (NXDOMAIN at the end of a chain stays NXDOMAIN).
 dns::Answer merge_address_answers(const dns::Answer& a, const dns::Answer& aaaa);
 
-// The reply lines for `name`, from an answer that may mix A and AAAA records.
+// The reply lines for `name`, from an answer that may mix A and AAAA records: one line per
+// address, every one with `name` as owner (the name asked, also when the addresses are a CNAME
+// target's); other records are left out. Without addresses, one NXDOMAIN or NODATA line whose
+// TTL is the SOA's.
 std::string format_text_reply(const dns::DnsName& name, const dns::Answer& answer);
 
 // Reads a text-protocol parent's reply to a query for `name`. Lines about other names are

@@ -68,12 +68,14 @@ std::vector<resolver::dns::ResourceRecord> local_records() {
 struct Worker {
   explicit Worker(bool has_parent, resolver::server::ClientPolicy policy = {})
       : handler(std::make_shared<const resolver::records::LocalRecords>(local_records()), cache,
-                resolver::server::HandlerSettings{has_parent, 60, true, 30}),
+                resolver::server::HandlerSettings{.has_parent = has_parent}),
         parents({Endpoint{boost::asio::ip::make_address("127.0.0.1"), 5300}}),
         forwarder(io, handler, parent, in_flight, clock, {}, 0ms),
-        responder(resolver::server::ResponderParts{handler, has_parent ? &forwarder : nullptr,
-                                                   has_parent ? &parents : nullptr, policy,
-                                                   false}) {}
+        responder(resolver::server::ResponderParts{
+            handler,
+            has_parent ? std::vector<resolver::server::ResponderRoute>{{&forwarder, &parents}}
+                       : std::vector<resolver::server::ResponderRoute>{},
+            policy, false}) {}
 
   // Answers `bytes`, read ahead as a transport reading a batch does when `prepared` is set.
   Responder::Response respond(const Bytes& bytes, bool prepared = true, Endpoint client = kClient,
@@ -247,4 +249,184 @@ TEST_CASE("the text protocol is UDP only: a text query over TCP is dropped", "[r
   CHECK(worker.respond(text_query("host.test"), true, kClient, Responder::Transport::Tcp).outcome ==
         Responder::Outcome::Drop);
   CHECK(worker.respond(text_query("host.test")).outcome == Responder::Outcome::Reply);
+}
+
+namespace {
+
+Endpoint parent_endpoint(std::uint16_t port) {
+  return Endpoint{boost::asio::ip::make_address("127.0.0.1"), port};
+}
+
+// A split-DNS worker: names at or below corp.example go to parent B, the rest to parent A (none
+// on a root). alias.test is a local CNAME to a name of corp.example, elsewhere.test one to a
+// name of the default route.
+struct SplitWorker {
+  explicit SplitWorker(bool has_default_parent)
+      : handler(std::make_shared<const resolver::records::LocalRecords>(records()), cache,
+                settings(has_default_parent)),
+        parents_a({parent_endpoint(5301)}),
+        parents_b({parent_endpoint(5302)}),
+        forwarder_a(io, handler, parent_a, in_flight, clock, {}, 0ms),
+        forwarder_b(io, handler, parent_b, in_flight, clock, {}, 0ms),
+        responder(resolver::server::ResponderParts{
+            handler,
+            {has_default_parent ? resolver::server::ResponderRoute{&forwarder_a, &parents_a}
+                                : resolver::server::ResponderRoute{},
+             {&forwarder_b, &parents_b}},
+            {},
+            false}) {}
+
+  static std::vector<resolver::dns::ResourceRecord> records() {
+    return {address_record("host.test", "192.0.2.1"),
+            test_support::cname_record("alias.test", "www.corp.example", 300),
+            test_support::cname_record("elsewhere.test", "www.example.org", 300)};
+  }
+  static resolver::server::HandlerSettings settings(bool has_default_parent) {
+    resolver::server::HandlerSettings settings;
+    settings.has_parent = has_default_parent;
+    settings.forward_domains = {resolver::dns::DnsName::from_text("corp.example")};
+    return settings;
+  }
+
+  Responder::Response respond(const Bytes& bytes) {
+    Responder::Prepared ahead;
+    responder.prepare(bytes, ahead);
+    auto response = responder.respond({bytes, kClient, clock.now(), &ahead}, out, channel);
+    reply.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(response.size));
+    return response;
+  }
+
+  resolver::server::ManualClock clock;
+  resolver::cache::Cache cache;
+  resolver::server::QueryHandler handler;
+  resolver::server::ParentSet parents_a;
+  resolver::server::ParentSet parents_b;
+  test_support::ScriptedParent parent_a;
+  test_support::ScriptedParent parent_b;
+  resolver::server::InFlight in_flight;
+  boost::asio::io_context io;
+  resolver::server::Forwarder forwarder_a;
+  resolver::server::Forwarder forwarder_b;
+  Responder responder;
+  Channel channel;
+  std::array<std::uint8_t, Responder::kMaxTcpReply> out{};
+  Bytes reply;
+};
+
+std::vector<std::string> owners_and_types(const resolver::dns::Answer& answer) {
+  std::vector<std::string> result;
+  for (const auto& record : answer.answers) {
+    result.push_back(record.name.to_text() + " " +
+                     std::string(resolver::dns::type_name(record.type)));
+  }
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("a name at or below a forward domain goes to its parents, any other to the default ones",
+          "[responder][split]") {
+  SplitWorker worker(true);
+  for (std::string_view name : {"www.corp.example", "corp.example", "a.b.CORP.example"}) {
+    CAPTURE(name);
+    CHECK(worker.respond(dns_query(name)).outcome == Responder::Outcome::Pending);
+  }
+  CHECK(worker.respond(dns_query("www.example.org")).outcome == Responder::Outcome::Pending);
+  CHECK(worker.respond(dns_query("notcorp.example")).outcome == Responder::Outcome::Pending);
+  REQUIRE(worker.parent_b.questions.size() == 3);
+  CHECK(worker.parent_b.questions[2].name.to_text() == "a.b.CORP.example");
+  REQUIRE(worker.parent_a.questions.size() == 2);
+  CHECK(worker.parent_a.questions[0].name.to_text() == "www.example.org");
+  CHECK(worker.parent_a.questions[1].name.to_text() == "notcorp.example");
+
+  worker.parent_b.answer(0, "10.1.2.3");
+  REQUIRE(worker.channel.sent.size() == 1);
+  auto reply = read_reply(worker.channel.sent[0], "www.corp.example");
+  REQUIRE(reply.status == resolver::dns::ReplyStatus::Accepted);
+  CHECK(addresses(reply.answer) == std::vector<std::string>{"10.1.2.3"});
+}
+
+TEST_CASE("a text query goes to the parents of its name's route", "[responder][split]") {
+  SplitWorker worker(true);
+  CHECK(worker.respond(text_query("db.corp.example")).outcome == Responder::Outcome::Pending);
+  CHECK(worker.parent_a.questions.empty());
+  REQUIRE(worker.parent_b.questions.size() == 2);
+  worker.parent_b.answer(0, "10.0.0.9");
+  worker.parent_b.answer(1, "fd00::9");
+  REQUIRE(worker.channel.sent.size() == 1);
+  CHECK(as_text(worker.channel.sent[0]) ==
+        "db.corp.example,10.0.0.9,60\ndb.corp.example,fd00::9,60");
+}
+
+TEST_CASE("a root with a forward domain forwards it, answers NXDOMAIN elsewhere, and offers RA",
+          "[responder][split]") {
+  SplitWorker worker(false);
+  CHECK(worker.respond(dns_query("www.corp.example")).outcome == Responder::Outcome::Pending);
+  CHECK(worker.parent_b.questions.size() == 1);
+  REQUIRE(worker.respond(dns_query("www.example.org")).outcome == Responder::Outcome::Reply);
+  CHECK(read_reply(worker.reply, "www.example.org").answer.rcode == Rcode::NxDomain);
+  CHECK(recursion_available(worker.reply));  // it has parents, for some names
+  REQUIRE(worker.respond(dns_query("host.test")).outcome == Responder::Outcome::Reply);
+  CHECK(recursion_available(worker.reply));
+  CHECK(worker.parent_a.questions.empty());
+}
+
+TEST_CASE("a forward domain's parent sending our loop probe back is dropped too",
+          "[responder][split]") {
+  SplitWorker worker(true);
+  auto probe = worker.parents_b.probe_name(0).to_text();
+  REQUIRE(worker.respond(dns_query(probe)).outcome == Responder::Outcome::Reply);
+  CHECK(read_reply(worker.reply, probe).answer.rcode == Rcode::ServFail);
+  CHECK(worker.parents_b.looped(0));
+  CHECK_FALSE(worker.parents_a.looped(0));
+  CHECK(worker.parent_a.questions.empty());
+  CHECK(worker.parent_b.questions.empty());
+}
+
+TEST_CASE(
+    "a local CNAME to a forwarded name asks the target of the target's route, then "
+    "answers the chain and the parent's records",
+    "[responder][split]") {
+  SplitWorker worker(true);
+  REQUIRE(worker.respond(dns_query("alias.test")).outcome == Responder::Outcome::Pending);
+  CHECK(worker.parent_a.questions.empty());
+  REQUIRE(worker.parent_b.questions.size() == 1);
+  CHECK(worker.parent_b.questions[0].name.to_text() == "www.corp.example");
+  CHECK(worker.parent_b.questions[0].type == RrType::A);
+  worker.parent_b.answer(0, "10.1.2.3");
+  REQUIRE(worker.channel.sent.size() == 1);
+  auto reply = read_reply(worker.channel.sent[0], "alias.test");
+  REQUIRE(reply.status == resolver::dns::ReplyStatus::Accepted);
+  CHECK(owners_and_types(reply.answer) ==
+        std::vector<std::string>{"alias.test CNAME", "www.corp.example A"});
+  CHECK(reply.answer.rcode == Rcode::NoError);
+
+  // The target's answer is cached under the target: the chain is answered at once now.
+  REQUIRE(worker.respond(dns_query("alias.test")).outcome == Responder::Outcome::Reply);
+  CHECK(owners_and_types(read_reply(worker.reply, "alias.test").answer) ==
+        std::vector<std::string>{"alias.test CNAME", "www.corp.example A"});
+  CHECK(worker.parent_b.questions.size() == 1);
+}
+
+TEST_CASE("a local CNAME whose target's parent fails gives SERVFAIL", "[responder][split]") {
+  SplitWorker worker(true);
+  REQUIRE(worker.respond(dns_query("elsewhere.test")).outcome == Responder::Outcome::Pending);
+  REQUIRE(worker.parent_a.questions.size() == 1);
+  CHECK(worker.parent_a.questions[0].name.to_text() == "www.example.org");
+  worker.parent_a.fail(0);
+  REQUIRE(worker.channel.sent.size() == 1);
+  CHECK(read_reply(worker.channel.sent[0], "elsewhere.test").answer.rcode == Rcode::ServFail);
+}
+
+TEST_CASE("a text query for a CNAME'd name answers the target's addresses under the name asked",
+          "[responder][split]") {
+  SplitWorker worker(true);
+  REQUIRE(worker.respond(text_query("alias.test")).outcome == Responder::Outcome::Pending);
+  REQUIRE(worker.parent_b.questions.size() == 2);
+  CHECK(worker.parent_b.questions[0].name.to_text() == "www.corp.example");
+  CHECK(worker.parent_b.questions[1].type == RrType::AAAA);
+  worker.parent_b.answer(0, "10.1.2.3");
+  worker.parent_b.answer(1, "fd00::3");
+  REQUIRE(worker.channel.sent.size() == 1);
+  CHECK(as_text(worker.channel.sent[0]) == "alias.test,10.1.2.3,60\nalias.test,fd00::3,60");
 }

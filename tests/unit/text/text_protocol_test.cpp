@@ -235,6 +235,49 @@ TEST_CASE("merging A and AAAA answers: records win, failures beat negatives", "[
   }
 }
 
+TEST_CASE("a CNAME'd name's text reply is the chain's final addresses under the name asked",
+          "[text]") {
+  // What the handler answers for www -> edge -> host, asked A and AAAA.
+  Answer a = with_records({cname_record("www.example.org", "edge.example.org", 300),
+                           cname_record("edge.example.org", "host.example.net", 300),
+                           address_record("host.example.net", "192.0.2.7", 40)});
+  Answer aaaa = with_records({cname_record("www.example.org", "edge.example.org", 300),
+                              cname_record("edge.example.org", "host.example.net", 300),
+                              address_record("host.example.net", "2001:db8::7", 50)});
+  auto merged = merge_address_answers(a, aaaa);
+  CHECK(addresses(merged) == std::vector<std::string>{"192.0.2.7", "2001:db8::7"});
+  CHECK(format_text_reply(kWww, merged) ==
+        "www.example.org,192.0.2.7,40\n"
+        "www.example.org,2001:db8::7,50");
+}
+
+TEST_CASE("a CNAME chain that ends without addresses is NODATA or NXDOMAIN with the SOA's TTL",
+          "[text]") {
+  Answer nodata = negative_with_soa(Rcode::NoError, 90, 90);
+  nodata.answers.push_back(cname_record("www.example.org", "host.example.net", 300));
+  Answer nxdomain = negative_with_soa(Rcode::NxDomain, 70, 70);
+  nxdomain.answers.push_back(cname_record("www.example.org", "gone.example.net", 300));
+
+  SECTION("one half with an address wins, the chain records are dropped") {
+    Answer aaaa = with_records({cname_record("www.example.org", "host.example.net", 300),
+                                address_record("host.example.net", "2001:db8::7", 50)});
+    auto merged = merge_address_answers(nodata, aaaa);
+    CHECK(addresses(merged) == std::vector<std::string>{"2001:db8::7"});
+  }
+  SECTION("both halves without addresses: the A half's rcode, no chain, the SOA's TTL") {
+    auto merged = merge_address_answers(nxdomain, nxdomain);
+    CHECK(merged.rcode == Rcode::NxDomain);
+    CHECK(merged.answers.empty());
+    CHECK(format_text_reply(kWww, merged) == "www.example.org,NXDOMAIN,70");
+    CHECK(format_text_reply(kWww, merge_address_answers(nodata, nodata)) ==
+          "www.example.org,NODATA,90");
+  }
+  SECTION("formatted directly, the chain's CNAME TTL is not the negative TTL") {
+    CHECK(format_text_reply(kWww, nodata) == "www.example.org,NODATA,90");
+    CHECK(format_text_reply(kWww, nxdomain) == "www.example.org,NXDOMAIN,70");
+  }
+}
+
 TEST_CASE("a text reply's address lines become A and AAAA records", "[text]") {
   auto answer = parse_text_reply(
       "www.example.org,192.0.2.1,60\n"
