@@ -1,25 +1,12 @@
 #include "resolver/records/hosts_file.hpp"
 
+#include "field_text.hpp"
 #include "loading.hpp"
 #include "resolver/dns/address.hpp"
 #include "resolver/dns/name.hpp"
 
 namespace resolver::records {
 namespace {
-
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-// Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) about "'" + std::string + "'".
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('\'');
-  out.append(text);
-  out.push_back('\'');
-  return out;
-}
 
 // The next blank-separated word of `line` from `at`; empty at the end of the line.
 std::string_view next_word(std::string_view line, std::size_t& at) {

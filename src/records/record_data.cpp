@@ -4,15 +4,12 @@
 #include <charconv>
 #include <cstring>
 
+#include "field_text.hpp"
 #include "resolver/dns/address.hpp"
 #include "resolver/dns/name.hpp"
 
 namespace resolver::records {
 namespace {
-
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
 
 char upper(char c) {
   return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
@@ -24,16 +21,6 @@ bool equals_upper(std::string_view text, std::string_view upper_name) {
     if (upper(text[i]) != upper_name[i]) return false;
   }
   return true;
-}
-
-// Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) about "'" + std::string + "'".
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('\'');
-  out.append(text);
-  out.push_back('\'');
-  return out;
 }
 
 RdataParse fail(std::size_t position, std::string message) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "field_text.hpp"
 #include "loading.hpp"
 #include "resolver/dns/address.hpp"
 #include "resolver/records/local_data.hpp"
@@ -11,10 +12,6 @@
 
 namespace resolver::records {
 namespace {
-
-bool is_blank(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
 
 struct Field {
   std::string_view text;
@@ -62,16 +59,6 @@ LineKind fail(Diagnostic& diagnostic, std::size_t column, std::string message) {
   diagnostic.column = column;
   diagnostic.message = std::move(message);
   return LineKind::Bad;
-}
-
-// Built by appending: GCC 12 at -O3 warns falsely (-Wrestrict) about "'" + std::string + "'".
-std::string quoted(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out.push_back('\'');
-  out.append(text);
-  out.push_back('\'');
-  return out;
 }
 
 // The common case, a line without a quote before its comment: commas split, nothing else.
