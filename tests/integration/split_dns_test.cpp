@@ -213,8 +213,9 @@ TEST_CASE("a text query for a CNAME'd name gets the final addresses under the na
   CHECK(text_query(server.port(), "nothing.lab.example") == "nothing.lab.example,NXDOMAIN,60");
 }
 
-TEST_CASE("--forward takes ADDRESS, ADDRESS:PORT, [IPV6]:PORT and bare IPv6, port 53 by default",
-          "[split-dns]") {
+TEST_CASE(
+    "the forward option takes ADDRESS, ADDRESS:PORT, [IPV6]:PORT and bare IPv6, port 53 by default",
+    "[split-dns]") {
   auto records = write_temp_file("split-forms.txt", kRecords);
   ResolverServer server(records, std::nullopt,
                         {"--forward", "a.example=192.0.2.53", "--forward", "b.example=::1",
@@ -252,8 +253,10 @@ TEST_CASE("a bad --forward value stops the server with a message naming it", "[s
   }
 }
 
-TEST_CASE("--no-auto-ptr leaves the reverse names of local addresses to the next steps",
-          "[split-dns]") {
+TEST_CASE(
+    "without automatic PTR (--no-auto-ptr), the server leaves the reverse names of local addresses "
+    "to the next steps",
+    "[split-dns]") {
   auto records = write_temp_file("split-ptr.txt", kRecords);
   ResolverServer with(records, std::nullopt);
   CHECK(short_answer(with.port(), {"-x", "192.0.2.5"}) == "host.lab.example.\n");
@@ -262,7 +265,7 @@ TEST_CASE("--no-auto-ptr leaves the reverse names of local addresses to the next
   CHECK(contains(dig(without.port(), {"-x", "192.0.2.5"}).out, "status: NXDOMAIN"));
 }
 
-TEST_CASE("--watch reloads when a --hosts file changes, with --hosts-ttl as its TTL",
+TEST_CASE("with --watch a changed --hosts file is reloaded, with --hosts-ttl as its TTL",
           "[split-dns]") {
   auto records = write_temp_file("split-watch.txt", kRecords);
   auto hosts = write_temp_file("split-watch.hosts", "192.0.2.20 printer.lan\n");
