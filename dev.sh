@@ -6,8 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(cmake ninja-build g++ libboost1.81-dev libcli11-dev libfmt-dev libspdlog-dev catch2)
-# Sanitizer and fuzzing builds use clang; the integration tests drive real peers.
-TEST_PACKAGES=(clang libclang-rt-14-dev clang-format bind9-dnsutils knot-dnsutils unbound dnsmasq-base)
+# Sanitizer and fuzzing builds use clang; the integration tests drive real peers (dig, kdig,
+# Unbound, dnsmasq, Prometheus and promtool).
+TEST_PACKAGES=(clang libclang-rt-14-dev clang-format bind9-dnsutils knot-dnsutils unbound dnsmasq-base
+  prometheus)
 JOBS="${JOBS:-$(nproc)}"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

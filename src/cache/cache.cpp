@@ -6,6 +6,19 @@
 namespace resolver::cache {
 namespace {
 
+// What an entry holds on the heap, roughly: its key twice (the map's and the recency list's),
+// the nodes around it and each record's name and data. For the metrics, not for limits.
+std::size_t entry_bytes(const std::string& key, const dns::Answer& answer) {
+  constexpr std::size_t kNodes = 96;  // a hash node and a list node, with their headers
+  std::size_t bytes = kNodes + 2 * key.size() + sizeof(dns::Answer);
+  for (const auto* section : {&answer.answers, &answer.authority}) {
+    for (const auto& record : *section) {
+      bytes += sizeof(record) + record.name.wire().size() + record.rdata.size();
+    }
+  }
+  return bytes;
+}
+
 void set_ttls(dns::Answer& answer, std::uint32_t ttl) {
   for (auto& record : answer.answers) record.ttl = ttl;
   for (auto& record : answer.authority) record.ttl = ttl;
@@ -42,13 +55,16 @@ struct Cache::Shard {
     std::list<std::string>::iterator recency;
     // The key has the name and type; the class completes the question for entries().
     dns::RrClass klass = dns::RrClass::IN;
+    std::size_t bytes = 0;  // entry_bytes, kept so an eviction subtracts what was added
   };
   std::mutex mutex;
   std::unordered_map<std::string, Entry> entries;
   std::list<std::string> recency;  // most recently used first
   std::size_t capacity = 1;
+  std::size_t bytes = 0;
 
   void erase(std::unordered_map<std::string, Entry>::iterator it) {
+    bytes -= it->second.bytes;
     recency.erase(it->second.recency);
     entries.erase(it);
   }
@@ -116,13 +132,13 @@ void Cache::store(const dns::Question& question, const dns::Answer& answer, Time
   std::lock_guard lock(shard.mutex);
   auto it = shard.entries.find(key);
   if (it != shard.entries.end()) shard.erase(it);
-  while (shard.entries.size() >= shard.capacity) {
-    shard.entries.erase(shard.recency.back());
-    shard.recency.pop_back();
-  }
+  while (shard.entries.size() >= shard.capacity)
+    shard.erase(shard.entries.find(shard.recency.back()));
   shard.recency.push_front(key);
-  Shard::Entry entry{answer, expires, lifetime, shard.recency.begin(), question.klass};
+  Shard::Entry entry{
+      answer, expires, lifetime, shard.recency.begin(), question.klass, entry_bytes(key, answer)};
   entry.answer.authoritative = false;
+  shard.bytes += entry.bytes;
   shard.entries.emplace(std::move(key), std::move(entry));
 }
 
@@ -175,6 +191,15 @@ std::optional<dns::Answer> Cache::lookup_stale(const dns::Question& question, Ti
   set_ttls(answer, stale_ttl);
   answer.extended_error = dns::kEdeStaleAnswer;
   return answer;
+}
+
+std::size_t Cache::memory_bytes() const {
+  std::size_t total = 0;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    total += shard->bytes;
+  }
+  return total;
 }
 
 std::size_t Cache::size() const {

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -21,6 +22,8 @@
 #include "resolver/records/local_data.hpp"
 #include "resolver/records/record_file.hpp"
 #include "resolver/server/cache_persistence.hpp"
+#include "resolver/server/metrics_endpoint.hpp"
+#include "resolver/server/query_log.hpp"
 #include "resolver/server/server.hpp"
 #include "resolver/server/settings.hpp"
 #include "server_options.hpp"
@@ -79,12 +82,14 @@ void reload(server::Server& server, const server::ServerConfig& config) {
   if (!loaded.ok()) {
     spdlog::error("{}: reload refused, {} problem(s); the previous records stay in service", files,
                   loaded.diagnostics.size());
+    server.record_reload(false);
     return;
   }
   auto local = std::move(loaded.records);
   spdlog::info("reloaded {}: {} records for {} names, {}", files, local->record_count(),
                local->name_count(), describe_memory(*local));
   server.replace_records(std::move(local));
+  server.record_reload(true);
 }
 
 void setup_logging(const std::string& level) {
@@ -132,6 +137,26 @@ std::unique_ptr<server::Server> start_server(server::ServerSettings settings,
       }
       settings.listen.address(asio::ip::address_v4::any());
     }
+  }
+}
+
+// The --http endpoint, bound before the switch to --user like the DNS port. Null when none is
+// asked for; nullopt (logged) when the address cannot be bound.
+std::optional<std::unique_ptr<server::MetricsEndpoint>> start_metrics(
+    server::Server& server, const server::ServerConfig& config) {
+  if (!config.http) return std::unique_ptr<server::MetricsEndpoint>();
+  try {
+    auto endpoint = std::make_unique<server::MetricsEndpoint>(
+        *config.http, [&server] { return server.metrics(); });
+    auto bound = endpoint->local_endpoint();
+    spdlog::info("serving /metrics, /health and /ready on http://{}",
+                 net::endpoint_text(asio::ip::udp::endpoint(bound.address(), bound.port())));
+    return endpoint;
+  } catch (const boost::system::system_error& error) {
+    auto wanted = asio::ip::udp::endpoint(config.http->address(), config.http->port());
+    spdlog::error("--http {}: cannot listen: {}", net::endpoint_text(wanted),
+                  error.code().message());
+    return std::nullopt;
   }
 }
 
@@ -184,6 +209,16 @@ void log_start(const server::Server& server, const records::LocalRecords& local,
                settings.threads);
 }
 
+// --log-queries=json buffers its lines (query_log.hpp): they go out once a second.
+void flush_query_log_every_second(asio::steady_timer& timer) {
+  timer.expires_after(std::chrono::seconds(1));
+  timer.async_wait([&timer](const boost::system::error_code& error) {
+    if (error) return;
+    server::flush_query_log();
+    flush_query_log_every_second(timer);
+  });
+}
+
 // Serves until SIGINT or SIGTERM. Signals, reloads, the file watch and the cache saves run on
 // their own thread, off the serving path.
 // `announce` runs once the signals are caught: a supervisor (or test) that signals the server
@@ -219,9 +254,14 @@ void serve(server::Server& server, const server::ServerConfig& config,
   if (!config.cache_file.empty()) {
     persistence.emplace(control_io, server.cache(), config.cache_file, config.cache_save_interval);
   }
+  asio::steady_timer query_log_flush(control_io);
+  if (config.server.log_queries == server::QueryLogFormat::Json) {
+    flush_query_log_every_second(query_log_flush);
+  }
   std::jthread control_thread([&] { control_io.run(); });
   server.run();
   control_io.stop();
+  server::flush_query_log();
   if (persistence) persistence->save(true);
 }
 
@@ -234,7 +274,9 @@ int run_server(const ServerCommandLine& line) {
   auto local = load_records(*config);
   if (!local) return kExitError;
   auto server = start_server(config->server, local, !line.listen.empty());
-  if (!server || !switch_user(config->user)) return kExitError;
+  if (!server) return kExitError;
+  auto metrics = start_metrics(*server, *config);
+  if (!metrics || !switch_user(config->user)) return kExitError;
   load_cache(*server, config->cache_file);
   serve(*server, *config, [&] {
     log_start(*server, *local, *config);

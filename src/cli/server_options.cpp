@@ -273,7 +273,21 @@ void add_serving_options(CLI::App& command, ServerCommandLine& line) {
       ->capture_default_str();
   command.add_option("--user", config.user,
                      "Switch to this user after binding the port (start as root for port 53)");
-  command.add_flag("--log-queries", settings.log_queries, "Log every query and its outcome");
+  // A bare --log-queries means text, as it always did.
+  command
+      .add_option_function<std::string>(
+          "--log-queries",
+          [&settings](const std::string& format) {
+            settings.log_queries =
+                format == "json" ? server::QueryLogFormat::Json : server::QueryLogFormat::Text;
+          },
+          "Log every query and its outcome: text, or json for one JSON object per line")
+      ->expected(0, 1)
+      ->default_str("text")
+      ->check(CLI::IsMember({"text", "json"}));
+  command.add_option("--http", line.http,
+                     "Serve /metrics (Prometheus), /health and /ready over HTTP on ADDRESS:PORT "
+                     "(e.g. 127.0.0.1:9153); off unless given");
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -318,6 +332,20 @@ std::optional<server::ServerConfig> settle(const ServerCommandLine& line) {
   if (!parse_listen_and_allow(line, config.server) || !parse_parents(line, config.server) ||
       !parse_forwards(line, config.server)) {
     return std::nullopt;
+  }
+  if (!line.http.empty()) {
+    // Port 0 (any free port, named in the log) is for tests and trials; parse_host_port reads
+    // peers' addresses, where 0 means nothing, so it is given a stand-in port.
+    std::string_view text = line.http;
+    bool any_port = text.ends_with(":0");
+    auto parsed = net::parse_host_port(
+        any_port ? std::string(text.substr(0, text.size() - 2)) + ":1" : line.http);
+    if (!parsed.endpoint) {
+      spdlog::error("--http {}: {}", line.http, parsed.error);
+      return std::nullopt;
+    }
+    config.http =
+        asio::ip::tcp::endpoint(parsed.endpoint->address(), any_port ? 0 : parsed.endpoint->port());
   }
   const auto& cache = config.server.cache;
   if (cache.min_ttl > cache.max_ttl) {

@@ -23,6 +23,7 @@ struct ServerCommandLine {
   std::vector<std::string> parents;   // --parent
   std::vector<std::string> forwards;  // --forward DOMAIN=ADDR[:PORT]
   std::vector<std::string> allow;
+  std::string http;  // --http ADDRESS:PORT; empty: no HTTP endpoint
 };
 
 // Every positional argument and option of the command, bound to `line`.

@@ -9,7 +9,7 @@
 namespace resolver::dns {
 namespace {
 
-constexpr std::array<std::pair<RrType, std::string_view>, 13> kTypeNames{{
+constexpr std::array<std::pair<RrType, std::string_view>, 15> kTypeNames{{
     {RrType::A, "A"},
     {RrType::NS, "NS"},
     {RrType::CNAME, "CNAME"},
@@ -20,6 +20,8 @@ constexpr std::array<std::pair<RrType, std::string_view>, 13> kTypeNames{{
     {RrType::AAAA, "AAAA"},
     {RrType::SRV, "SRV"},
     {RrType::OPT, "OPT"},
+    {RrType::SVCB, "SVCB"},
+    {RrType::HTTPS, "HTTPS"},
     {RrType::IXFR, "IXFR"},
     {RrType::AXFR, "AXFR"},
     {RrType::ANY, "ANY"},

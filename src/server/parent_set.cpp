@@ -68,6 +68,17 @@ void ParentSet::record_failure(std::size_t index, Clock::time_point now) {
                                     std::memory_order_relaxed);
 }
 
+bool ParentSet::healthy(std::size_t index, Clock::time_point now) const {
+  const auto& parent = *parents_[index];
+  return !parent.looped.load(std::memory_order_relaxed) &&
+         parent.down_until.load(std::memory_order_relaxed) <= now.time_since_epoch().count();
+}
+
+std::chrono::microseconds ParentSet::smoothed_rtt(std::size_t index) const {
+  return std::chrono::microseconds(
+      parents_[index]->smoothed_rtt_us.load(std::memory_order_relaxed));
+}
+
 const dns::DnsName& ParentSet::probe_name(std::size_t index) const {
   return parents_[index]->probe;
 }

@@ -23,14 +23,28 @@ std::span<const std::uint8_t> as_bytes(const std::string& text) {
   return as_bytes(std::string_view(text));
 }
 
-// How the query log names a DNS request's transport.
-std::string_view dns_over(Responder::Transport transport) {
-  return transport == Responder::Transport::Tcp ? "dns/tcp" : "dns";
+QueryProtocol dns_over(Responder::Transport transport) {
+  return transport == Responder::Transport::Tcp ? QueryProtocol::Tcp : QueryProtocol::Udp;
+}
+
+// Where an answer the server gives without waiting came from: local data is authoritative,
+// a stale entry carries its Extended DNS Error, other final answers are the cache's, and the
+// rest are the server's own refusals.
+AnswerSource source_of(const dns::Answer& answer) {
+  if (answer.extended_error == dns::kEdeStaleAnswer) return AnswerSource::Stale;
+  if (answer.authoritative) return AnswerSource::Local;
+  return answer.is_final() ? AnswerSource::Cache : AnswerSource::None;
+}
+
+// An answer that came back from the forwarder: the parents', or a stale one in their stead.
+AnswerSource forwarded_source(const dns::Answer& answer) {
+  return answer.extended_error == dns::kEdeStaleAnswer ? AnswerSource::Stale : AnswerSource::Parent;
 }
 
 }  // namespace
 
-Responder::Responder(ResponderParts parts) : parts_(std::move(parts)) {
+Responder::Responder(ResponderParts parts)
+    : parts_(std::move(parts)), clock_(parts_.clock != nullptr ? *parts_.clock : system_clock()) {
   recursion_available_ = std::any_of(parts_.routes.begin(), parts_.routes.end(), [](auto route) {
     return route.parents != nullptr && route.parents->size() > 0;
   });
@@ -97,6 +111,7 @@ Responder::Response Responder::respond(const Request& request, std::span<std::ui
     const auto address = request.client.address();
     if (parts_.policy.rate_limiter != nullptr &&
         !parts_.policy.rate_limiter->admit(address, request.now)) {
+      if (parts_.metrics != nullptr) parts_.metrics->rate_limited.add();
       return {};
     }
     bool allowed = parts_.policy.access == nullptr || parts_.policy.access->allows(address);
@@ -151,12 +166,13 @@ std::optional<Responder::Response> Responder::answer_plain(const Request& reques
   }
   std::size_t size = dns::write_plain_answer(*plain.query, answer.view(), flags(request), out);
   if (size == 0) return std::nullopt;
-  if (parts_.log_queries) {
+  Served served{dns_over(request.transport), plain.query->type, dns::Rcode::NoError,
+                AnswerSource::Local, answer.count};
+  count(served);
+  if (logging()) {
     auto name = dns::DnsName::from_wire(
         std::string(reinterpret_cast<const char*>(plain.name.data()), plain.name.size()));
-    spdlog::info("{} {} {} {} -> NOERROR ({} records)", endpoint_text(request.client),
-                 dns_over(request.transport), name.to_text(), dns::type_name(plain.query->type),
-                 answer.count);
+    log(served, request.client, request.now, name.to_text());
   }
   return Response{Outcome::Reply, size};
 }
@@ -164,29 +180,33 @@ std::optional<Responder::Response> Responder::answer_plain(const Request& reques
 Responder::Response Responder::respond_dns(const Request& request, bool allowed,
                                            std::span<std::uint8_t> out, ReplyChannel& channel) {
   auto parse = dns::parse_query(request.bytes);
-  if (parse.action == dns::QueryParse::Action::Drop) return {};
+  const auto protocol = dns_over(request.transport);
+  if (parse.action == dns::QueryParse::Action::Drop) {
+    if (parts_.metrics != nullptr) parts_.metrics->malformed.add();
+    return {};
+  }
   if (parse.action == dns::QueryParse::Action::Reject) {
-    if (parts_.log_queries) {
-      spdlog::info("{} {} rejected: {}", endpoint_text(request.client), dns_over(request.transport),
-                   dns::rcode_name(parse.rcode));
+    if (parts_.metrics != nullptr && parse.rcode == dns::Rcode::FormErr) {
+      parts_.metrics->malformed.add();
     }
+    Served served{protocol, std::nullopt, parse.rcode, AnswerSource::None, 0};
+    count(served);
+    if (logging()) log(served, request.client, request.now, {});
     return {Outcome::Reply, dns::build_error_response(parse, flags(request), out)};
   }
   const auto& question = parse.query.question;
-  auto log = [this, client = request.client, over = dns_over(request.transport)](
-                 const dns::Query& query, const dns::Answer& answer) {
-    if (!parts_.log_queries) return;
-    spdlog::info("{} {} {} {} -> {} ({} records)", endpoint_text(client), over,
-                 query.question.name.to_text(), dns::type_name(query.question.type),
-                 dns::rcode_name(answer.rcode), answer.answers.size());
-  };
-  auto reply_now = [&](const dns::Answer& answer) {
-    log(parse.query, answer);
+  auto reply_now = [&](const dns::Answer& answer, AnswerSource source) {
+    Served served{protocol, question.type, answer.rcode, source, answer.answers.size()};
+    count(served);
+    if (logging()) log(served, request.client, request.now, question.name.to_text());
     return Response{Outcome::Reply, dns::build_response(parse.query, answer, flags(request), out)};
   };
-  if (!allowed) return reply_now(dns::failure_answer(dns::Rcode::Refused));
+  if (!allowed) {
+    if (parts_.metrics != nullptr) parts_.metrics->refused.add();
+    return reply_now(dns::failure_answer(dns::Rcode::Refused), AnswerSource::None);
+  }
   if (is_own_probe(as_bytes(question.name.key()), request.client)) {
-    return reply_now(dns::failure_answer(dns::Rcode::ServFail));
+    return reply_now(dns::failure_answer(dns::Rcode::ServFail), AnswerSource::None);
   }
   dns::Answer answer;
   auto resolution = parts_.handler.resolve(question, parse.query.header.rd, request.now, answer);
@@ -195,13 +215,17 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
     // Forward needs a forwarder on the name's route: the handler says Forward only for a
     // name with parents, so this is a defect, not a client's problem.
     if (resolution == Resolution::Forward) answer = dns::failure_answer(dns::Rcode::ServFail);
-    auto response = reply_now(answer);
+    auto response = reply_now(answer, source_of(answer));
     if (resolution == Resolution::AnsweredRefresh) refresh(question);
     return response;
   }
-  forward(std::move(*next), [this, log, query = std::move(parse.query), flags = flags(request),
+  forward(std::move(*next), [this, protocol, client = request.client, received = request.now,
+                             query = std::move(parse.query), flags = flags(request),
                              send = channel.deferred(request.client)](const dns::Answer& answer) {
-    log(query, answer);
+    Served served{protocol, query.question.type, answer.rcode, forwarded_source(answer),
+                  answer.answers.size()};
+    count(served);
+    if (logging()) log(served, client, received, query.question.name.to_text());
     send(std::span(later_).first(dns::build_response(query, answer, flags, later_)));
   });
   return {Outcome::Pending, 0};
@@ -220,24 +244,32 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
     return {Outcome::Pending, 0};
   };
   if (!name) {
-    if (parts_.log_queries) {
-      spdlog::info("{} text query is not a valid name", endpoint_text(request.client));
-    }
+    if (parts_.metrics != nullptr) parts_.metrics->malformed.add();
+    Served served{QueryProtocol::Text, std::nullopt, dns::Rcode::FormErr, AnswerSource::None, 0};
+    count(served);
+    if (logging()) log(served, request.client, request.now, {}, text::kFormErrReply);
     return reply_now(text::kFormErrReply);
   }
   if (!allowed || is_own_probe(as_bytes(name->key()), request.client)) {
+    if (!allowed && parts_.metrics != nullptr) parts_.metrics->refused.add();
     auto rcode = allowed ? dns::Rcode::ServFail : dns::Rcode::Refused;
-    return reply_now(text::format_text_reply(*name, dns::failure_answer(rcode)));
+    auto reply = text::format_text_reply(*name, dns::failure_answer(rcode));
+    Served served{QueryProtocol::Text, std::nullopt, rcode, AnswerSource::None, 0};
+    count(served);
+    if (logging()) log(served, request.client, request.now, name->to_text(), reply);
+    return reply_now(reply);
   }
   // A text query wants every address of the name: A and AAAA, replied when both are in.
   struct Pending {
     dns::DnsName name;
     Endpoint client;
+    TimePoint received;
     std::optional<dns::Answer> a;
     std::optional<dns::Answer> aaaa;
+    AnswerSource source = AnswerSource::None;  // the A answer's, or the parents' when asked
     ReplyChannel::Send send;
   };
-  Pending answers{*name, request.client, {}, {}, {}};
+  Pending answers{*name, request.client, request.now, {}, {}, AnswerSource::None, {}};
   std::optional<Onward> forward_a;
   std::optional<Onward> forward_aaaa;
   for (auto type : {dns::RrType::A, dns::RrType::AAAA}) {
@@ -249,16 +281,17 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
       continue;
     }
     if (resolution == Resolution::Forward) answer = dns::failure_answer(dns::Rcode::ServFail);
+    if (type == dns::RrType::A) answers.source = source_of(answer);
     (type == dns::RrType::A ? answers.a : answers.aaaa) = std::move(answer);
     if (resolution == Resolution::AnsweredRefresh) refresh(question);
   }
   auto format = [this](const Pending& pending) {
-    auto reply = text::format_text_reply(pending.name,
-                                         text::merge_address_answers(*pending.a, *pending.aaaa));
-    if (parts_.log_queries) {
-      spdlog::info("{} text {} -> {}", endpoint_text(pending.client), pending.name.to_text(),
-                   reply);
-    }
+    auto merged = text::merge_address_answers(*pending.a, *pending.aaaa);
+    auto reply = text::format_text_reply(pending.name, merged);
+    Served served{QueryProtocol::Text, std::nullopt, merged.rcode, pending.source,
+                  merged.answers.size()};
+    count(served);
+    if (logging()) log(served, pending.client, pending.received, pending.name.to_text(), reply);
     return reply;
   };
   if (!forward_a && !forward_aaaa) return reply_now(format(answers));
@@ -272,16 +305,46 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
   if (forward_a) {
     forward(std::move(*forward_a), [pending, complete](const dns::Answer& answer) {
       pending->a = answer;
+      pending->source = forwarded_source(answer);
       complete();
     });
   }
   if (forward_aaaa) {
     forward(std::move(*forward_aaaa), [pending, complete](const dns::Answer& answer) {
       pending->aaaa = answer;
+      if (pending->source != AnswerSource::Stale) pending->source = forwarded_source(answer);
       complete();
     });
   }
   return {Outcome::Pending, 0};
+}
+
+void Responder::count(const Served& served) {
+  auto* metrics = parts_.metrics;
+  if (metrics == nullptr) return;
+  auto protocol = static_cast<std::size_t>(served.protocol);
+  auto slot = served.protocol == QueryProtocol::Text ? kTextTypeSlot
+              : served.type                          ? type_slot(*served.type)
+                                                     : kCountedTypes.size();  // "other"
+  metrics->queries[protocol][slot].add();
+  metrics->responses[protocol][rcode_slot(served.rcode)].add();
+  metrics->answers[static_cast<std::size_t>(served.source)].add();
+}
+
+void Responder::log(const Served& served, const Endpoint& client, TimePoint received,
+                    std::string name, std::string_view text_reply) const {
+  QueryEvent event;
+  event.time = std::chrono::system_clock::now();
+  event.client = client;
+  event.protocol = served.protocol;
+  event.name = std::move(name);
+  event.type = served.protocol == QueryProtocol::Text ? std::nullopt : served.type;
+  event.rcode = served.rcode;
+  event.source = served.source;
+  event.answers = served.answers;
+  event.latency = std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - received);
+  event.text_reply = text_reply;
+  log_query(parts_.log_queries, event);
 }
 
 }  // namespace resolver::server

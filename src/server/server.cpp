@@ -72,17 +72,20 @@ struct Server::Worker {
       // others only post to it), so the reactor can skip its per-operation locking.
       : io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
     std::vector<ResponderRoute> responder_routes;
+    metrics.parents.reserve(parent_sets.size());
+    for (auto& parents : parent_sets) metrics.parents.emplace_back(parents.size());
     for (auto& parents : parent_sets) {
       auto& route = routes.emplace_back();
       if (parents.size() > 0) {
-        route.upstream = std::make_unique<Upstream>(io, parents, settings.upstream, system_clock());
+        route.upstream = std::make_unique<Upstream>(io, parents, settings.upstream, system_clock(),
+                                                    &metrics, routes.size() - 1);
         route.forwarder = std::make_unique<Forwarder>(io, handler, *route.upstream, in_flight,
                                                       system_clock(), settings.limits);
       }
       responder_routes.push_back({route.forwarder.get(), parents.size() > 0 ? &parents : nullptr});
     }
-    responder.emplace(
-        ResponderParts{handler, std::move(responder_routes), policy, settings.log_queries});
+    responder.emplace(ResponderParts{handler, std::move(responder_routes), policy,
+                                     settings.log_queries, &metrics});
     server.emplace(bind_socket(io, bind_to), *responder, system_clock());
     server->start();
     if (settings.tcp.enabled) {
@@ -101,6 +104,8 @@ struct Server::Worker {
   };
 
   boost::asio::io_context io;
+  // Before the parts that count into it; read by scrapes from other threads (metrics.hpp).
+  WorkerMetrics metrics;
   std::vector<Route> routes;
   std::optional<Responder> responder;
   std::optional<UdpServer> server;
@@ -167,6 +172,39 @@ void Server::replace_records(std::shared_ptr<const records::LocalRecords> local)
     boost::asio::post(worker->io,
                       [responder = &*worker->responder] { responder->refresh_records(); });
   }
+}
+
+void Server::record_reload(bool taken) {
+  (taken ? reloads_ok_ : reloads_failed_).fetch_add(1);
+}
+
+MetricsSnapshot Server::metrics() const {
+  MetricsSnapshot snapshot;
+  auto now = ParentSet::Clock::now();
+  for (std::size_t route = 0; route < parent_sets_.size(); ++route) {
+    const auto& parents = parent_sets_[route];
+    auto domain = route == 0 ? std::string(".") : settings_.forwards[route - 1].domain.to_text();
+    for (std::size_t i = 0; i < parents.size(); ++i) {
+      auto& parent = snapshot.parents.emplace_back();
+      parent.domain = domain;
+      parent.address = parents.describe(i);
+      parent.healthy = parents.healthy(i, now);
+      parent.looped = parents.looped(i);
+      parent.smoothed_rtt_us = static_cast<std::uint64_t>(parents.smoothed_rtt(i).count());
+    }
+  }
+  for (const auto& worker : workers_) add_worker(worker->metrics, snapshot);
+  snapshot.cache_entries = cache_.size();
+  snapshot.cache_bytes = cache_.memory_bytes();
+  snapshot.in_flight = in_flight_.size();
+  snapshot.tcp_connections = tcp_connections_.load(std::memory_order_relaxed);
+  snapshot.reloads_ok = reloads_ok_.load();
+  snapshot.reloads_failed = reloads_failed_.load();
+  auto records = handler_.records();
+  snapshot.records = records->record_count();
+  snapshot.names = records->name_count();
+  snapshot.threads = workers_.size();
+  return snapshot;
 }
 
 Server::~Server() = default;

@@ -5,6 +5,7 @@
 #include <array>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <stdexcept>
 
 #include "resolver/dns/random_id.hpp"
 #include "resolver/exchange/framing.hpp"
@@ -20,8 +21,9 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
  public:
   UpstreamQuery(boost::asio::io_context& io, ParentSet& parents, const UpstreamSettings& settings,
                 std::vector<Attempt> attempts, dns::Question question, Upstream::Done done,
-                const Clock& clock)
+                const Clock& clock, std::vector<ParentCounters>* counters)
       : clock_(clock),
+        counters_(counters),
         parents_(parents),
         protocol_(settings.protocol),
         // The text protocol has no stream form.
@@ -49,6 +51,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     ++generation_;
     started_ = clock_.now();
     truncated_ = false;
+    if (counters_ != nullptr) (*counters_)[parent()].queries.add();
     sent_ = exchange::make_query(protocol_, question_, dns::random_id(),
                                  exchange::LetterCase::Randomized);
     std::string error = tcp_only_ ? ask_over_tcp() : ask_over_udp();
@@ -58,7 +61,9 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     }
     timer_.expires_after(attempts_[index].timeout);
     timer_.async_wait([self = shared_from_this(), generation = generation_](auto error) {
-      if (!error && generation == self->generation_) self->fail_attempt("timed out");
+      if (!error && generation == self->generation_) {
+        self->fail_attempt("timed out", Failure::TimedOut);
+      }
     });
   }
 
@@ -154,6 +159,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     // After a truncation the parent's round trip is already counted, and one that includes a
     // TCP handshake would rank it against the others' UDP ones unfairly.
     if (!truncated_) parents_.record_success(parent(), round_trip());
+    if (counters_ != nullptr) (*counters_)[parent()].record_latency(round_trip());
     finish({true, std::move(match.answer), {}});
   }
 
@@ -188,10 +194,15 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     }
   }
 
-  void fail_attempt(std::string reason) {
+  enum class Failure { TimedOut, Other };
+  void fail_attempt(std::string reason, Failure kind = Failure::Other) {
     if (finished_) return;
     ++generation_;
     close_transports();
+    if (counters_ != nullptr) {
+      auto& counters = (*counters_)[parent()];
+      (kind == Failure::TimedOut ? counters.timeouts : counters.failures).add();
+    }
     parents_.record_failure(parent(), clock_.now());
     spdlog::debug("parent {} failed {} {}: {}", parents_.describe(parent()),
                   question_.name.to_text(), dns::type_name(question_.type), reason);
@@ -211,6 +222,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   }
 
   const Clock& clock_;
+  std::vector<ParentCounters>* counters_;  // this worker's, for this route; null: not counted
   ParentSet& parents_;
   exchange::Protocol protocol_;
   bool tcp_only_;
@@ -251,20 +263,27 @@ std::vector<Attempt> plan_attempts(const std::vector<std::size_t>& ranked,
 }
 
 Upstream::Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSettings settings,
-                   const Clock& clock)
-    : io_(io), parents_(parents), settings_(settings), clock_(clock) {}
+                   const Clock& clock, WorkerMetrics* metrics, std::size_t route)
+    : io_(io), parents_(parents), settings_(settings), clock_(clock), metrics_(metrics) {
+  if (metrics_ != nullptr) {
+    counters_ = &metrics_->parents.at(route);
+    if (counters_->size() != parents_.size())
+      throw std::logic_error("metrics sized for other parents");
+  }
+}
 
 void Upstream::query(const dns::Question& question, Done done) {
+  if (metrics_ != nullptr) metrics_->upstream_questions.add();
   auto attempts = plan_attempts(parents_.ranked(clock_.now()), settings_.budget);
   std::make_shared<UpstreamQuery>(io_, parents_, settings_, std::move(attempts), question,
-                                  std::move(done), clock_)
+                                  std::move(done), clock_, counters_)
       ->start();
 }
 
 void Upstream::query_parent(std::size_t parent, const dns::Question& question, Done done) {
   std::vector<Attempt> attempts{{parent, settings_.budget}};
   std::make_shared<UpstreamQuery>(io_, parents_, settings_, std::move(attempts), question,
-                                  std::move(done), clock_)
+                                  std::move(done), clock_, counters_)
       ->start();
 }
 

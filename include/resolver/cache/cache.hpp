@@ -70,6 +70,8 @@ class Cache {
   std::optional<dns::Answer> lookup_stale(const dns::Question& question, TimePoint now,
                                           std::uint32_t stale_ttl);
   std::size_t size() const;
+  // An estimate of the heap the entries take (keys, records, nodes), for the metrics.
+  std::size_t memory_bytes() const;
   const CacheSettings& settings() const { return settings_; }
 
   // Every entry still servable at `now`, fresh or within max_stale past its expiry. Within a

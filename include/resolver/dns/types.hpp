@@ -22,6 +22,8 @@ enum class RrType : std::uint16_t {
   AAAA = 28,
   SRV = 33,
   OPT = 41,
+  SVCB = 64,
+  HTTPS = 65,  // asked by most stub resolvers beside A and AAAA (RFC 9460)
   IXFR = 251,
   AXFR = 252,
   ANY = 255,

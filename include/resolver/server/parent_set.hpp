@@ -36,6 +36,10 @@ class ParentSet {
   std::vector<std::size_t> ranked(Clock::time_point now) const;
   void record_success(std::size_t index, std::chrono::microseconds round_trip);
   void record_failure(std::size_t index, Clock::time_point now);
+  // Neither marked down at `now` nor in a loop (for /ready and the metrics).
+  bool healthy(std::size_t index, Clock::time_point now) const;
+  // The smoothed round-trip time; zero until measured.
+  std::chrono::microseconds smoothed_rtt(std::size_t index) const;
 
   // The random name probing `index` for a forwarding loop.
   const dns::DnsName& probe_name(std::size_t index) const;

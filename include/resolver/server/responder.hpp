@@ -43,8 +43,10 @@
 #include "resolver/server/access_list.hpp"
 #include "resolver/server/clock.hpp"
 #include "resolver/server/forwarder.hpp"
+#include "resolver/server/metrics.hpp"
 #include "resolver/server/parent_set.hpp"
 #include "resolver/server/query_handler.hpp"
+#include "resolver/server/query_log.hpp"
 #include "resolver/server/rate_limiter.hpp"
 
 namespace resolver::server {
@@ -69,7 +71,11 @@ struct ResponderParts {
   const QueryHandler& handler;
   std::vector<ResponderRoute> routes;
   ClientPolicy policy;
-  bool log_queries = false;
+  QueryLogFormat log_queries = QueryLogFormat::Off;
+  // This worker's counters; null: nothing is counted (tests that do not look).
+  WorkerMetrics* metrics = nullptr;
+  // What the query log's latencies are measured on, like Request::now; null: system_clock().
+  const Clock* clock = nullptr;
 };
 
 // How a reply that comes after respond() returned reaches its client.
@@ -157,7 +163,22 @@ class Responder {
   const records::LocalRecords& local_records();
   dns::ResponseFlags flags(const Request& request) const;
 
+  // What one reply said, for the counters and the query log. `type` is unset for a text query
+  // (both addresses) and for a query whose question could not be read.
+  struct Served {
+    QueryProtocol protocol = QueryProtocol::Udp;
+    std::optional<dns::RrType> type;
+    dns::Rcode rcode = dns::Rcode::NoError;
+    AnswerSource source = AnswerSource::None;
+    std::size_t answers = 0;
+  };
+  void count(const Served& served);
+  bool logging() const { return parts_.log_queries != QueryLogFormat::Off; }
+  void log(const Served& served, const Endpoint& client, TimePoint received, std::string name,
+           std::string_view text_reply = {}) const;
+
   ResponderParts parts_;
+  const Clock& clock_;
   bool recursion_available_ = false;  // some route has parents: RA in every reply
   // This worker's reference to the local records, renewed when the handler's version moves.
   std::shared_ptr<const records::LocalRecords> records_;

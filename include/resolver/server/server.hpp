@@ -25,7 +25,9 @@
 #include "resolver/server/access_list.hpp"
 #include "resolver/server/forwarder.hpp"
 #include "resolver/server/in_flight.hpp"
+#include "resolver/server/metrics.hpp"
 #include "resolver/server/query_handler.hpp"
+#include "resolver/server/query_log.hpp"
 #include "resolver/server/rate_limiter.hpp"
 #include "resolver/server/tcp_server.hpp"
 #include "resolver/server/upstream.hpp"
@@ -55,7 +57,7 @@ struct ServerSettings {
   HandlerSettings handler;
   cache::CacheSettings cache;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());  // one per core
-  bool log_queries = false;
+  QueryLogFormat log_queries = QueryLogFormat::Off;
   AccessList access = AccessList::private_networks();
   std::uint32_t rate_limit = 0;  // queries per second per client; 0: off
   ForwarderLimits limits;
@@ -76,6 +78,10 @@ class Server {
   // Serves `local` from now on; safe from any thread. The cache is kept.
   void replace_records(std::shared_ptr<const records::LocalRecords> local);
   const cache::Cache& cache() const { return cache_; }
+  // The counters of every worker summed, with the shared state read now; safe from any thread.
+  MetricsSnapshot metrics() const;
+  // Counts a reload of the local data and whether it was taken; safe from any thread.
+  void record_reload(bool taken);
   cache::Cache& cache() { return cache_; }
 
  private:
@@ -90,6 +96,8 @@ class Server {
   InFlight in_flight_;  // before the workers: their forwarders use it
   std::unique_ptr<RateLimiter> rate_limiter_;
   std::atomic<std::size_t> tcp_connections_{0};  // every worker's, against settings_.tcp
+  std::atomic<std::uint64_t> reloads_ok_{0};
+  std::atomic<std::uint64_t> reloads_failed_{0};
   std::vector<std::unique_ptr<Worker>> workers_;
   // Runs on the first worker's io_context, so it must go before the workers do.
   std::unique_ptr<boost::asio::steady_timer> probe_timer_;

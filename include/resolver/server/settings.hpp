@@ -6,8 +6,10 @@
 // it; the CLI shows those values as its defaults and never repeats them.
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,8 @@ struct ServerConfig {
   std::chrono::seconds cache_save_interval = CachePersistence::kDefaultInterval;
   std::string user;                // switch to this user once the port is bound; empty: stay
   std::string log_level = "info";  // spdlog's names: trace, debug, info, warn, error
+  // --http: /metrics, /health and /ready (MetricsEndpoint); none by default.
+  std::optional<boost::asio::ip::tcp::endpoint> http;
 };
 
 }  // namespace resolver::server

@@ -25,6 +25,7 @@
 #include "resolver/dns/message.hpp"
 #include "resolver/exchange/exchange.hpp"
 #include "resolver/server/clock.hpp"
+#include "resolver/server/metrics.hpp"
 #include "resolver/server/parent_set.hpp"
 #include "resolver/server/query_handler.hpp"
 
@@ -66,8 +67,10 @@ class ParentQueries {
 
 class Upstream final : public ParentQueries {
  public:
+  // `metrics` (optional): the worker's counters, into which this route's (`route`) questions
+  // and attempts are counted; its parents entry for the route must be sized to `parents`.
   Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSettings settings,
-           const Clock& clock);
+           const Clock& clock, WorkerMetrics* metrics = nullptr, std::size_t route = 0);
 
   void query(const dns::Question& question, Done done) override;
   // One attempt at one parent, whatever its state (for the loop probe).
@@ -79,6 +82,8 @@ class Upstream final : public ParentQueries {
   ParentSet& parents_;
   UpstreamSettings settings_;
   const Clock& clock_;
+  WorkerMetrics* metrics_ = nullptr;
+  std::vector<ParentCounters>* counters_ = nullptr;
 };
 
 }  // namespace resolver::server

@@ -459,3 +459,26 @@ TEST_CASE("serving an entry stale does not mark it once it is fresh again", "[ca
   REQUIRE(fresh);
   CHECK_FALSE(fresh->extended_error.has_value());
 }
+
+TEST_CASE("the memory estimate grows with what is stored and falls back as it goes",
+          "[cache][metrics]") {
+  CacheSettings settings;
+  settings.capacity = 16;  // one entry per shard
+  Cache cache(settings);
+  CHECK(cache.memory_bytes() == 0);
+  REQUIRE(cache.insert(question("a.example.org"), positive("a.example.org", 300), at(0)));
+  auto one = cache.memory_bytes();
+  CHECK(one > 0);
+  REQUIRE(cache.insert(question("a.example.org"),
+                       positive({address_record("a.example.org", "192.0.2.1"),
+                                 address_record("a.example.org", "192.0.2.2")}),
+                       at(0)));
+  auto replaced = cache.memory_bytes();
+  CHECK(replaced > one);  // the same entry, one record more
+  for (std::size_t i = 0; i < 200; ++i) {
+    cache.insert(question(name_number(i)), positive(name_number(i), 300), at(0));
+  }
+  // Evictions give back what their entries took: the total stays that of `capacity` entries.
+  CHECK(cache.size() <= settings.capacity);
+  CHECK(cache.memory_bytes() <= settings.capacity * replaced);
+}

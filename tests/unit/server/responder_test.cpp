@@ -75,7 +75,7 @@ struct Worker {
             handler,
             has_parent ? std::vector<resolver::server::ResponderRoute>{{&forwarder, &parents}}
                        : std::vector<resolver::server::ResponderRoute>{},
-            policy, false}) {}
+            policy, resolver::server::QueryLogFormat::Off, &metrics, &clock}) {}
 
   // Answers `bytes`, read ahead as a transport reading a batch does when `prepared` is set.
   Responder::Response respond(const Bytes& bytes, bool prepared = true, Endpoint client = kClient,
@@ -96,6 +96,7 @@ struct Worker {
   resolver::server::InFlight in_flight;
   boost::asio::io_context io;
   resolver::server::Forwarder forwarder;
+  resolver::server::WorkerMetrics metrics;
   Responder responder;
   Channel channel;
   std::array<std::uint8_t, Responder::kMaxTcpReply> out{};
@@ -274,7 +275,7 @@ struct SplitWorker {
                                 : resolver::server::ResponderRoute{},
              {&forwarder_b, &parents_b}},
             {},
-            false}) {}
+            resolver::server::QueryLogFormat::Off}) {}
 
   static std::vector<resolver::dns::ResourceRecord> records() {
     return {address_record("host.test", "192.0.2.1"),
@@ -429,4 +430,92 @@ TEST_CASE("a text query for a CNAME'd name answers the target's addresses under 
   worker.parent_b.answer(1, "fd00::3");
   REQUIRE(worker.channel.sent.size() == 1);
   CHECK(as_text(worker.channel.sent[0]) == "alias.test,10.1.2.3,60\nalias.test,fd00::3,60");
+}
+
+namespace {
+
+using resolver::server::AnswerSource;
+using resolver::server::QueryProtocol;
+
+std::uint64_t answers_from(const resolver::server::WorkerMetrics& metrics, AnswerSource source) {
+  return metrics.answers[static_cast<std::size_t>(source)].value();
+}
+
+std::uint64_t queries_of(const resolver::server::WorkerMetrics& metrics, QueryProtocol protocol,
+                         std::size_t slot) {
+  return metrics.queries[static_cast<std::size_t>(protocol)][slot].value();
+}
+
+std::uint64_t responses_of(const resolver::server::WorkerMetrics& metrics, QueryProtocol protocol,
+                           Rcode rcode) {
+  return metrics.responses[static_cast<std::size_t>(protocol)][resolver::server::rcode_slot(rcode)]
+      .value();
+}
+
+}  // namespace
+
+TEST_CASE("each reply is counted by protocol, type, rcode and source, on both paths",
+          "[responder][metrics]") {
+  using resolver::server::type_slot;
+  Worker worker(true);
+  worker.respond(dns_query("host.test"), true);                 // hit path
+  worker.respond(dns_query("host.test", RrType::AAAA), false);  // general path
+  worker.respond(dns_query("host.test"), true, kClient, Responder::Transport::Tcp);
+  worker.respond(dns_query("host.test", RrType::MX), false);  // local NODATA
+  const auto& metrics = worker.metrics;
+  CHECK(queries_of(metrics, QueryProtocol::Udp, type_slot(RrType::A)) == 1);
+  CHECK(queries_of(metrics, QueryProtocol::Udp, type_slot(RrType::AAAA)) == 1);
+  CHECK(queries_of(metrics, QueryProtocol::Udp, type_slot(RrType::MX)) == 1);
+  CHECK(queries_of(metrics, QueryProtocol::Tcp, type_slot(RrType::A)) == 1);
+  CHECK(responses_of(metrics, QueryProtocol::Udp, Rcode::NoError) == 3);
+  CHECK(responses_of(metrics, QueryProtocol::Tcp, Rcode::NoError) == 1);
+  CHECK(answers_from(metrics, AnswerSource::Local) == 4);
+
+  // A miss: the parent's answer, then the cache's.
+  worker.respond(dns_query("far.test"));
+  CHECK(answers_from(metrics, AnswerSource::Parent) == 0);  // counted when it goes out
+  worker.parent.answer(0, "198.51.100.7");
+  CHECK(answers_from(metrics, AnswerSource::Parent) == 1);
+  worker.respond(dns_query("far.test"));
+  CHECK(answers_from(metrics, AnswerSource::Cache) == 1);
+  CHECK(queries_of(metrics, QueryProtocol::Udp, type_slot(RrType::A)) == 3);
+}
+
+TEST_CASE("a stale answer given when the parent fails is counted as stale",
+          "[responder][metrics]") {
+  Worker worker(true);
+  worker.respond(dns_query("far.test"));
+  worker.parent.answer(0, "198.51.100.7", 10);
+  worker.clock.advance(20s);  // expired, still within max-stale
+  CHECK(worker.respond(dns_query("far.test")).outcome == Responder::Outcome::Pending);
+  REQUIRE(worker.parent.questions.size() == 2);
+  worker.parent.fail(1);
+  REQUIRE(worker.channel.sent.size() == 2);
+  CHECK(answers_from(worker.metrics, AnswerSource::Stale) == 1);
+  CHECK(answers_from(worker.metrics, AnswerSource::Parent) == 1);
+}
+
+TEST_CASE("text queries, refusals, garbage and rate-limited clients have counters of their own",
+          "[responder][metrics]") {
+  std::string bad;
+  auto access = resolver::server::AccessList::parse({"192.168.0.0/16"}, bad);
+  REQUIRE(access);
+  resolver::server::RateLimiter limiter(3);
+  Worker worker(false, {&*access, &limiter});
+  worker.respond(text_query("host.test"));
+  worker.respond(text_query("bad..name"));
+  worker.respond(Bytes{0x12, 0x34, 0x00});
+  worker.respond(dns_query("host.test"), true,
+                 Endpoint{boost::asio::ip::make_address("10.0.0.1"), 53});  // outside the list
+  worker.respond(dns_query("host.test"));  // the client's fourth in a second: over the limit
+  const auto& metrics = worker.metrics;
+  CHECK(queries_of(metrics, QueryProtocol::Text, resolver::server::kTextTypeSlot) == 2);
+  CHECK(responses_of(metrics, QueryProtocol::Text, Rcode::NoError) == 1);
+  CHECK(responses_of(metrics, QueryProtocol::Text, Rcode::FormErr) == 1);
+  CHECK(metrics.malformed.value() == 2);
+  CHECK(metrics.refused.value() == 1);
+  CHECK(responses_of(metrics, QueryProtocol::Udp, Rcode::Refused) == 1);
+  CHECK(metrics.rate_limited.value() == 1);
+  CHECK(answers_from(metrics, AnswerSource::Local) == 1);
+  CHECK(answers_from(metrics, AnswerSource::None) == 2);
 }

@@ -261,3 +261,34 @@ TEST_CASE("a parent silent or truncating over TCP fails the question within its 
   // Two attempts (the plan for one parent), each UDP then TCP.
   CHECK(parent.received().size() == 4);
 }
+
+TEST_CASE("the worker's counters get each question, each attempt, its failure or its latency",
+          "[server][upstream][metrics]") {
+  asio::io_context io;
+  Parent silent(io, [](const dns::Query&, Transport) { return std::vector<Bytes>{}; });
+  Parent refusing(io, truncating_over_udp(20), Parent::TcpPort::Refused);
+  Parent answering_parent(io, answering(1));
+  // Route 1 of two: the counters must land in the route's own entry.
+  ParentSet parents({silent.endpoint(), refusing.endpoint(), answering_parent.endpoint()});
+  WorkerMetrics metrics;
+  metrics.parents = std::vector<std::vector<ParentCounters>>(2);
+  metrics.parents[1] = std::vector<ParentCounters>(3);
+  UpstreamSettings settings;
+  settings.budget = 600ms;  // three attempts of 200 ms, on the three parents in this order
+  Upstream upstream(io, parents, settings, system_clock(), &metrics, 1);
+
+  auto outcome = ask(io, upstream, "one.example.org");
+  REQUIRE(outcome.reached);
+  CHECK(metrics.upstream_questions.value() == 1);
+  const auto& counters = metrics.parents[1];
+  CHECK(counters[0].queries.value() == 1);
+  CHECK(counters[0].timeouts.value() == 1);
+  CHECK(counters[1].queries.value() == 1);
+  CHECK(counters[1].failures.value() == 1);  // truncated, then TCP refused
+  CHECK(counters[2].queries.value() == 1);
+  CHECK(counters[2].timeouts.value() + counters[2].failures.value() == 0);
+  std::uint64_t replies = 0;
+  for (const auto& bucket : counters[2].latency) replies += bucket.value();
+  CHECK(replies == 1);
+  for (const auto& parent : counters) CHECK(parent.latency_sum_us.value() < 1'000'000);
+}
