@@ -39,12 +39,19 @@ _resolver() {
     --format) COMPREPLY=($(compgen -W "ip record json" -- "$cur")); return 0 ;;
     --parent-protocol) COMPREPLY=($(compgen -W "dns tcp text" -- "$cur")); return 0 ;;
     --log-level) COMPREPLY=($(compgen -W "trace debug info warn error" -- "$cur")); return 0 ;;
+    --log-queries) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
+    --config)
+      # TOML files first; any file when none matches.
+      COMPREPLY=($(compgen -f -X '!*.toml' -- "$cur") $(compgen -d -- "$cur"))
+      ((${#COMPREPLY[@]} == 0)) && COMPREPLY=($(compgen -f -- "$cur"))
+      return 0
+      ;;
     -f | --file | --cache-file | --records | --hosts)
       COMPREPLY=($(compgen -f -- "$cur"))
       return 0
       ;;
     --timeout | --retries | --rate | -c | --concurrency | --threads | --cache-size | --listen | \
-      --forward | --parent | --hosts-ttl)
+      --forward | --parent | --hosts-ttl | --http)
       return 0  # a value the user types
       ;;
   esac

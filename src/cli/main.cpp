@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::Success& success) {
     return app.exit(success);
+  } catch (const CLI::ConfigError& error) {
+    // A config file's problem names its FILE:LINE; --help would not help with it.
+    std::cerr << error.what() << '\n';
+    return kExitError;
   } catch (const CLI::ParseError& error) {
     app.exit(error);
     return kExitError;

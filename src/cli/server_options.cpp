@@ -18,11 +18,20 @@ namespace {
 
 namespace asio = boost::asio;
 
+// "FILE:LINE: " when the config file gave `key`, so that a value refused here (after CLI11's own
+// checks) names its line like one refused while the file is read; "" for the command line.
+std::string origin(const ServerCommandLine& line, const std::string& key) {
+  auto found = line.origins.find(key);
+  return found == line.origins.end() ? std::string() : found->second + ": ";
+}
+
 // "192.0.2.1:53", "[2001:db8::1]:53" or "host.example:53"; host names are resolved once, now.
 // Logs why a value is refused; the caller adds the forms it takes.
-std::optional<asio::ip::udp::endpoint> parse_parent(const std::string& text) {
+std::optional<asio::ip::udp::endpoint> parse_parent(const ServerCommandLine& line,
+                                                    const std::string& text) {
   auto parsed = net::parse_host_port(text);
-  if (!parsed.endpoint) spdlog::error("--parent {}: {}", text, parsed.error);
+  if (!parsed.endpoint)
+    spdlog::error("{}--parent {}: {}", origin(line, "parent"), text, parsed.error);
   return parsed.endpoint;
 }
 
@@ -32,7 +41,7 @@ bool parse_listen_and_allow(const ServerCommandLine& line, server::ServerSetting
     boost::system::error_code error;
     auto address = asio::ip::make_address(line.listen, error);
     if (error) {
-      spdlog::error("--listen {}: not an IP address", line.listen);
+      spdlog::error("{}--listen {}: not an IP address", origin(line, "listen"), line.listen);
       return false;
     }
     settings.listen.address(address);
@@ -41,7 +50,8 @@ bool parse_listen_and_allow(const ServerCommandLine& line, server::ServerSetting
     std::string bad;
     auto access = server::AccessList::parse(line.allow, bad);
     if (!access) {
-      spdlog::error("--allow {}: expected an address or ADDRESS/PREFIX", bad);
+      spdlog::error("{}--allow {}: expected an address or ADDRESS/PREFIX", origin(line, "allow"),
+                    bad);
       return false;
     }
     settings.access = *access;
@@ -56,17 +66,19 @@ bool parse_parents(const ServerCommandLine& line, server::ServerSettings& settin
     auto address = asio::ip::make_address(line.parent_ip, error);
     if (error || line.parent_port < 1 || line.parent_port > 65535) {
       spdlog::error(
-          "parent {} {}: expected an IP address and a port from 1 to 65535, or -1 -1 "
+          "{}parent {} {}: expected an IP address and a port from 1 to 65535, or -1 -1 "
           "for no parent",
+          origin(line, line.origins.contains("parent-ip") ? "parent-ip" : "parent-port"),
           line.parent_ip, line.parent_port);
       return false;
     }
     settings.parents.emplace_back(address, static_cast<std::uint16_t>(line.parent_port));
   }
   for (const auto& text : line.parents) {
-    auto parent = parse_parent(text);
+    auto parent = parse_parent(line, text);
     if (!parent) {
-      spdlog::error("--parent {}: expected ADDRESS:PORT, [IPV6]:PORT or HOST:PORT", text);
+      spdlog::error("{}--parent {}: expected ADDRESS:PORT, [IPV6]:PORT or HOST:PORT",
+                    origin(line, "parent"), text);
       return false;
     }
     settings.parents.push_back(*parent);
@@ -96,11 +108,12 @@ net::EndpointParse parse_forward_address(std::string_view text) {
 // Each --forward DOMAIN=ADDR[:PORT], in order; a domain given again gains a parent (failover
 // between them as between the default parents). Logs and returns false on a bad one.
 bool parse_forwards(const ServerCommandLine& line, server::ServerSettings& settings) {
+  auto where = origin(line, "forward");
   for (const auto& text : line.forwards) {
     auto equals = text.find('=');
     if (equals == std::string::npos) {
-      spdlog::error("--forward {}: expected DOMAIN=ADDRESS[:PORT], e.g. corp.example=10.0.0.1:53",
-                    text);
+      spdlog::error("{}--forward {}: expected DOMAIN=ADDRESS[:PORT], e.g. corp.example=10.0.0.1:53",
+                    where, text);
       return false;
     }
     std::string_view domain_text = std::string_view(text).substr(0, equals);
@@ -108,18 +121,19 @@ bool parse_forwards(const ServerCommandLine& line, server::ServerSettings& setti
     auto parsed = dns::DnsName::parse(domain_text);
     auto domain = parsed.name();
     if (!domain) {
-      spdlog::error("--forward {}: domain '{}': {} (at character {})", text, domain_text,
+      spdlog::error("{}--forward {}: domain '{}': {} (at character {})", where, text, domain_text,
                     dns::describe(parsed.error), parsed.position + 1);
       return false;
     }
     if (domain->is_root()) {
-      spdlog::error("--forward {}: the root holds every name; use --parent for that", text);
+      spdlog::error("{}--forward {}: the root holds every name; use --parent for that", where,
+                    text);
       return false;
     }
     auto parent = parse_forward_address(address_text);
     if (!parent.endpoint) {
-      spdlog::error("--forward {}: {}; expected ADDRESS, ADDRESS:PORT, [IPV6]:PORT or HOST:PORT",
-                    text, address_text.empty() ? std::string("no address") : parent.error);
+      spdlog::error("{}--forward {}: {}; expected ADDRESS, ADDRESS:PORT, [IPV6]:PORT or HOST:PORT",
+                    where, text, address_text.empty() ? std::string("no address") : parent.error);
       return false;
     }
     auto zone =
@@ -145,6 +159,10 @@ CLI::Option* add_seconds(CLI::App& command, const std::string& name, std::chrono
       ->default_str(std::to_string(field.count()));
 }
 
+// The positional arguments, in order. Required, but checked by require_arguments() rather than
+// by CLI11: --config may give them, and the file is read only after CLI11's own check.
+constexpr const char* kArguments[] = {"PORT", "PARENT_IP", "PARENT_PORT", "RECORDS"};
+
 // PORT PARENT_IP PARENT_PORT RECORDS.
 void add_arguments(CLI::App& command, ServerCommandLine& line) {
   auto& config = line.config;
@@ -153,14 +171,54 @@ void add_arguments(CLI::App& command, ServerCommandLine& line) {
       .add_option_function<int>(
           "PORT",
           [&settings](const int& port) { settings.listen.port(static_cast<std::uint16_t>(port)); },
-          "UDP port to listen on (0: any free port)")
-      ->required()
+          "UDP port to listen on (0: any free port); required, on the command line or as "
+          "`port` in --config")
       ->check(CLI::Range(0, 65535));
-  command.add_option("PARENT_IP", line.parent_ip, "Parent server's IP address, -1 for none")
-      ->required();
-  command.add_option("PARENT_PORT", line.parent_port, "Parent server's port, -1 for none")
-      ->required();
-  command.add_option("RECORDS", config.records, "Record file (name,address,ttl lines)")->required();
+  command.add_option("PARENT_IP", line.parent_ip,
+                     "Parent server's IP address, -1 for none; required without --config");
+  command.add_option("PARENT_PORT", line.parent_port,
+                     "Parent server's port, -1 for none; required without --config");
+  command.add_option("RECORDS", config.records,
+                     "Record file (name,address,ttl lines); required, on the command line or as "
+                     "`records` in --config");
+}
+
+// Without --config, all four arguments are required, as they always were. With it, PORT and
+// RECORDS come from the command line or the file; a parent may be left out (none: a root, or
+// the `parent` list), but PARENT_IP and PARENT_PORT go together.
+void require_arguments(CLI::App& command, const ServerCommandLine& line) {
+  auto given = [&command](const char* name) { return command.get_option(name)->count() > 0; };
+  for (const char* name : kArguments) {
+    if (given(name)) continue;
+    if (line.config_file.empty()) throw CLI::RequiredError(name);
+    std::string key = config_key(*command.get_option(name));
+    bool pair = key.starts_with("parent-");
+    if (pair && !given("PARENT_IP") && !given("PARENT_PORT")) continue;
+    throw CLI::ConfigError(
+        pair ? fmt::format("{}: parent-ip and parent-port go together; give both, or neither "
+                           "for no parent (or a parent list: parent = [\"ADDRESS:PORT\"])",
+                           line.config_file)
+             : fmt::format("{}: no {}: give {} = ... in the file, or {} on the command line",
+                           line.config_file, key, key, name));
+  }
+}
+
+// --config FILE, read once the command line is parsed; see config_file.hpp.
+void add_config_option(CLI::App& command, ServerCommandLine& line) {
+  command
+      .add_option("--config", line.config_file,
+                  "Read options from this TOML file: each option is a key without its '--' "
+                  "(cache-size = 50000, hosts = [\"/etc/hosts\"], no-tcp = true), as are port, "
+                  "parent-ip, parent-port and records; the command line overrides the file")
+      ->configurable(false);
+  // Runs once `command`'s own arguments are parsed and their callbacks run: the file fills
+  // only what they left out, and then the arguments are complete or reported missing.
+  command.parse_complete_callback([&command, &line] {
+    if (!line.config_file.empty()) {
+      line.origins = apply_config_file(command, read_config_file(line.config_file));
+    }
+    require_arguments(command, line);
+  });
 }
 
 // Where to listen and how to reach the parents.
@@ -294,8 +352,8 @@ void add_serving_options(CLI::App& command, ServerCommandLine& line) {
 }
 
 void add_tcp_options(CLI::App& command, server::TcpSettings& tcp) {
-  command.add_flag_function(
-      "--no-tcp", [&tcp](std::int64_t) { tcp.enabled = false; },
+  command.add_flag_callback(
+      "--no-tcp", [&tcp] { tcp.enabled = false; },
       "Serve UDP only (RFC 7766 expects TCP: answers too big for a datagram then fail)");
   command
       .add_option_function<unsigned>(
@@ -341,7 +399,7 @@ std::optional<server::ServerConfig> settle(const ServerCommandLine& line) {
     auto parsed = net::parse_host_port(
         any_port ? std::string(text.substr(0, text.size() - 2)) + ":1" : line.http);
     if (!parsed.endpoint) {
-      spdlog::error("--http {}: {}", line.http, parsed.error);
+      spdlog::error("{}--http {}: {}", origin(line, "http"), line.http, parsed.error);
       return std::nullopt;
     }
     config.http =
@@ -349,7 +407,9 @@ std::optional<server::ServerConfig> settle(const ServerCommandLine& line) {
   }
   const auto& cache = config.server.cache;
   if (cache.min_ttl > cache.max_ttl) {
-    spdlog::error("--min-ttl {} is above --max-ttl {}", cache.min_ttl, cache.max_ttl);
+    spdlog::error("{}--min-ttl {} is above --max-ttl {}",
+                  origin(line, line.origins.contains("min-ttl") ? "min-ttl" : "max-ttl"),
+                  cache.min_ttl, cache.max_ttl);
     return std::nullopt;
   }
   return config;
@@ -357,6 +417,7 @@ std::optional<server::ServerConfig> settle(const ServerCommandLine& line) {
 
 void add_server_options(CLI::App& command, ServerCommandLine& line) {
   add_arguments(command, line);
+  add_config_option(command, line);
   add_network_options(command, line);
   add_local_data_options(command, line.config);
   add_cache_options(command, line.config);

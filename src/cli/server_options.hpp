@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "config_file.hpp"
 #include "resolver/server/settings.hpp"
 
 namespace resolver::cli {
@@ -17,16 +18,21 @@ namespace resolver::cli {
 // because their parse errors are logged like every other start-up error.
 struct ServerCommandLine {
   server::ServerConfig config;
-  std::string listen;  // --listen; empty: ServerSettings' default
-  std::string parent_ip;
-  int parent_port = 0;
+  std::string listen;            // --listen; empty: ServerSettings' default
+  std::string parent_ip = "-1";  // PARENT_IP PARENT_PORT; -1 -1: none
+  int parent_port = -1;
   std::vector<std::string> parents;   // --parent
   std::vector<std::string> forwards;  // --forward DOMAIN=ADDR[:PORT]
   std::vector<std::string> allow;
-  std::string http;  // --http ADDRESS:PORT; empty: no HTTP endpoint
+  std::string http;         // --http ADDRESS:PORT; empty: no HTTP endpoint
+  std::string config_file;  // --config FILE; empty: none
+  ConfigOrigins origins;    // the options --config set, by key, so their errors name the line
 };
 
-// Every positional argument and option of the command, bound to `line`.
+// Every positional argument and option of the command, bound to `line`, and --config FILE,
+// applied once the command line is parsed (its values fill what the command line left out).
+// `command` may be the server subcommand or an app of its own (`resolver check --config`);
+// parsing it throws CLI11 errors, a config file's naming FILE:LINE.
 void add_server_options(CLI::App& command, ServerCommandLine& line);
 
 // The config with the text options parsed in and checked; logs the first problem (spdlog).
