@@ -27,6 +27,7 @@
 #include "resolver/server/server.hpp"
 #include "resolver/server/settings.hpp"
 #include "server_options.hpp"
+#include "service_notifier.hpp"
 
 namespace resolver::cli {
 namespace {
@@ -74,22 +75,35 @@ void log_problems(const records::LoadedRecords& loaded) {
   for (const auto& warning : loaded.warnings) spdlog::warn("{}", warning.to_string());
 }
 
-// Loads the files again for a reload; on any problem the data in service stays.
-void reload(server::Server& server, const server::ServerConfig& config) {
+// Loads the files again for a reload; on any problem the data in service stays. Returns what
+// was logged last, the outcome, for systemd's status line.
+std::string reload(server::Server& server, const server::ServerConfig& config) {
   auto files = describe_files(config);
   auto loaded = load_files(config);
   log_problems(loaded);
   if (!loaded.ok()) {
-    spdlog::error("{}: reload refused, {} problem(s); the previous records stay in service", files,
-                  loaded.diagnostics.size());
+    auto outcome =
+        fmt::format("{}: reload refused, {} problem(s); the previous records stay in service",
+                    files, loaded.diagnostics.size());
+    spdlog::error("{}", outcome);
     server.record_reload(false);
-    return;
+    return outcome;
   }
   auto local = std::move(loaded.records);
-  spdlog::info("reloaded {}: {} records for {} names, {}", files, local->record_count(),
-               local->name_count(), describe_memory(*local));
+  auto outcome = fmt::format("reloaded {}: {} records for {} names, {}", files,
+                             local->record_count(), local->name_count(), describe_memory(*local));
+  spdlog::info("{}", outcome);
   server.replace_records(std::move(local));
   server.record_reload(true);
+  return outcome;
+}
+
+// A reload with systemd told before and after, so `systemctl reload` waits for it and
+// `systemctl status` shows whether it was taken.
+void reload_notifying(server::Server& server, const server::ServerConfig& config,
+                      ServiceNotifier& notifier) {
+  notifier.reloading("reloading " + describe_files(config));
+  notifier.ready(reload(server, config));
 }
 
 void setup_logging(const std::string& level) {
@@ -219,11 +233,12 @@ void flush_query_log_every_second(asio::steady_timer& timer) {
   });
 }
 
-// Serves until SIGINT or SIGTERM. Signals, reloads, the file watch and the cache saves run on
-// their own thread, off the serving path.
-// `announce` runs once the signals are caught: a supervisor (or test) that signals the server
-// as soon as it logs that it serves must not meet the default action, which kills it.
-void serve(server::Server& server, const server::ServerConfig& config,
+// Serves until SIGINT or SIGTERM. Signals, reloads, the file watch, the cache saves and the
+// watchdog pings run on their own thread, off the serving path.
+// `announce` runs once the signals are caught and the watch has stamped the files: a supervisor
+// (or test) that signals the server, or changes a file, as soon as it hears that the server is
+// ready must neither meet the default action, which kills it, nor have the change go unseen.
+void serve(server::Server& server, const server::ServerConfig& config, ServiceNotifier& notifier,
            const std::function<void()>& announce) {
   asio::io_context control_io(1);
   asio::signal_set signals(control_io, SIGINT, SIGTERM, SIGHUP);
@@ -232,28 +247,30 @@ void serve(server::Server& server, const server::ServerConfig& config,
         if (wait_error) return;
         if (signal_number == SIGHUP) {
           spdlog::info("SIGHUP received, reloading {}", describe_files(config));
-          reload(server, config);
+          reload_notifying(server, config, notifier);
           signals.async_wait(on_signal);
           return;
         }
         spdlog::info("signal {} received, shutting down", signal_number);
+        notifier.stopping(fmt::format("shutting down on signal {}", signal_number));
         server.stop();
       };
   signals.async_wait(on_signal);
-  announce();
   std::optional<FileWatch> watch;
   if (config.watch) {
     std::vector<std::string> files{config.records};
     files.insert(files.end(), config.hosts.begin(), config.hosts.end());
     watch.emplace(control_io, std::move(files), [&](const std::string& changed) {
       spdlog::info("{} changed, reloading", changed);
-      reload(server, config);
+      reload_notifying(server, config, notifier);
     });
   }
   std::optional<server::CachePersistence> persistence;
   if (!config.cache_file.empty()) {
     persistence.emplace(control_io, server.cache(), config.cache_file, config.cache_save_interval);
   }
+  announce();
+  WatchdogPing watchdog(control_io, notifier);
   asio::steady_timer query_log_flush(control_io);
   if (config.server.log_queries == server::QueryLogFormat::Json) {
     flush_query_log_every_second(query_log_flush);
@@ -278,8 +295,11 @@ int run_server(const ServerCommandLine& line) {
   auto metrics = start_metrics(*server, *config);
   if (!metrics || !switch_user(config->user)) return kExitError;
   load_cache(*server, config->cache_file);
-  serve(*server, *config, [&] {
+  ServiceNotifier notifier;
+  serve(*server, *config, notifier, [&] {
     log_start(*server, *local, *config);
+    notifier.ready(fmt::format("serving {} records for {} names on {}", local->record_count(),
+                               local->name_count(), net::endpoint_text(server->local_endpoint())));
     // The server holds the records from here on; a reference kept here would keep the first
     // file resident beside every reloaded one.
     local.reset();
