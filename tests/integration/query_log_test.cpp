@@ -31,7 +31,8 @@ struct LoggingServer {
 
 }  // namespace
 
-TEST_CASE("--log-queries=json writes one JSON line per query, DNS and text", "[query-log]") {
+TEST_CASE("the JSON query log (--log-queries=json) has one line per query, DNS and text",
+          "[query-log]") {
   auto records = write_temp_file("json-log.txt", "a.example,192.0.2.1,60\n");
   LoggingServer server(records, "--log-queries=json");
   auto dig_result = dig(server.port, {"a.example", "A"});
@@ -92,7 +93,7 @@ TEST_CASE("the JSON lines go to stdout, nothing else does, and --log-level does 
   CHECK(lines >= 1);
 }
 
-TEST_CASE("--log-queries alone still writes the text lines on stderr", "[query-log]") {
+TEST_CASE("a bare --log-queries still writes the text lines on stderr", "[query-log]") {
   auto records = write_temp_file("text-log.txt", "c.example,192.0.2.3,60\n");
   ResolverServer server(records, std::nullopt, {"--log-queries"});
   REQUIRE(contains(dig(server.port(), {"c.example", "A"}).out, "192.0.2.3"));
