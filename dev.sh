@@ -5,12 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-BUILD_PACKAGES=(cmake ninja-build g++ libboost1.81-dev libcli11-dev libfmt-dev libspdlog-dev catch2)
+BUILD_PACKAGES=(cmake ninja-build g++ libboost1.81-dev libcli11-dev libfmt-dev libspdlog-dev catch2
+  libhiredis-dev)
 # Sanitizer and fuzzing builds use clang; the integration tests drive real peers (dig, kdig,
-# Unbound, dnsmasq, Prometheus and promtool); the package tests build and install the .deb
-# (dpkg-dev), check the unit (systemd) and the man page (groff-base, man-db).
+# Unbound, dnsmasq, Prometheus and promtool, and for the fleet dnsdist and redis-server); the
+# package tests build and install the .deb (dpkg-dev), check the unit (systemd) and the man page
+# (groff-base, man-db).
 TEST_PACKAGES=(clang libclang-rt-14-dev clang-format bind9-dnsutils knot-dnsutils unbound dnsmasq-base
-  prometheus dpkg-dev systemd groff-base man-db)
+  prometheus dpkg-dev systemd groff-base man-db dnsdist redis-server)
 JOBS="${JOBS:-$(nproc)}"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

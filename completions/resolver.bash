@@ -51,7 +51,8 @@ _resolver() {
       return 0
       ;;
     --timeout | --retries | --rate | -c | --concurrency | --threads | --cache-size | --listen | \
-      --forward | --parent | --hosts-ttl | --http)
+      --forward | --parent | --hosts-ttl | --http | --proxy-from | --shared-cache | \
+      --shared-cache-timeout)
       return 0  # a value the user types
       ;;
   esac

@@ -96,18 +96,32 @@ Cache::Shard& Cache::shard_for(const std::string& key) {
   return *shards_[std::hash<std::string>{}(key) % shards_.size()];
 }
 
-bool Cache::insert(const dns::Question& question, const dns::Answer& answer, TimePoint now) {
+std::optional<std::chrono::seconds> Cache::lifetime_of(const dns::Answer& answer) const {
   Kind kind = kind_of(answer);
   // A capacity of 0 means no caching; the shards hold at least one entry each otherwise.
-  if (settings_.capacity == 0 || kind == Kind::Uncacheable) return false;
+  if (settings_.capacity == 0 || kind == Kind::Uncacheable) return std::nullopt;
   auto ttl = dns::answer_ttl(answer);
-  if (!ttl || *ttl == 0) return false;
+  if (!ttl || *ttl == 0) return std::nullopt;
   std::uint32_t lifetime = kind == Kind::Positive
                                ? std::clamp(*ttl, settings_.min_ttl, settings_.max_ttl)
                                : std::min(*ttl, settings_.max_negative_ttl);
-  if (lifetime == 0) return false;
-  store(question, answer, now + std::chrono::seconds(lifetime), std::chrono::seconds(lifetime));
+  if (lifetime == 0) return std::nullopt;
+  return std::chrono::seconds(lifetime);
+}
+
+bool Cache::insert(const dns::Question& question, const dns::Answer& answer, TimePoint now) {
+  auto lifetime = lifetime_of(answer);
+  if (!lifetime) return false;
+  store(question, answer, now + *lifetime, *lifetime);
   return true;
+}
+
+std::optional<dns::Answer> answer_at(const CacheEntry& entry, TimePoint now) {
+  auto left = std::chrono::duration_cast<std::chrono::seconds>(entry.expires - now);
+  if (left.count() <= 0) return std::nullopt;
+  dns::Answer answer = entry.answer;
+  set_ttls(answer, static_cast<std::uint32_t>(std::min<std::int64_t>(left.count(), UINT32_MAX)));
+  return answer;
 }
 
 bool Cache::restore(const CacheEntry& entry, TimePoint now) {

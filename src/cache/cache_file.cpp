@@ -135,9 +135,10 @@ std::string_view describe(dns::ReplyStatus status) {
   return "malformed";
 }
 
-// One entry line; returns an error message, empty on success.
-std::string decode_entry(std::string_view line, TimePoint steady_now,
-                         WallClock::time_point wall_now, CacheEntry& entry) {
+}  // namespace
+
+std::string decode_cache_entry(std::string_view line, TimePoint steady_now,
+                               WallClock::time_point wall_now, CacheEntry& entry) {
   std::array<std::string_view, 3> fields;
   if (!split_fields(line, fields)) return "expected EXPIRES LIFETIME MESSAGE";
   std::int64_t expires_ms = 0;
@@ -182,7 +183,32 @@ std::string decode_entry(std::string_view line, TimePoint steady_now,
   return "";
 }
 
-}  // namespace
+std::string encode_cache_entry(const CacheEntry& entry, TimePoint steady_now,
+                               WallClock::time_point wall_now, std::span<std::uint8_t> scratch) {
+  auto lifetime = entry.lifetime.count();
+  if (lifetime < 0 || static_cast<std::uint64_t>(lifetime) > kMaxLifetime) return {};
+  auto remaining =
+      clamp_remaining(std::chrono::floor<milliseconds>(entry.expires - steady_now), entry.lifetime);
+  std::int64_t expires_ms = wall_ms(wall_now) + remaining.count();
+  std::size_t size = write_message(entry, scratch);
+  if (size == 0 || expires_ms < -kMaxWallMs || expires_ms > kMaxWallMs) return {};
+  std::string line = std::to_string(expires_ms);
+  line += ' ';
+  line += std::to_string(lifetime);
+  line += ' ';
+  line.reserve(line.size() + 2 * size);
+  for (std::size_t i = 0; i < size; ++i) {
+    line += kHexDigits[scratch[i] >> 4];
+    line += kHexDigits[scratch[i] & 0xF];
+  }
+  return line;
+}
+
+std::string encode_cache_entry(const CacheEntry& entry, TimePoint steady_now,
+                               WallClock::time_point wall_now) {
+  std::vector<std::uint8_t> scratch(kMaxMessageSize);
+  return encode_cache_entry(entry, steady_now, wall_now, scratch);
+}
 
 std::string encode_cache_file(const std::vector<CacheEntry>& entries, TimePoint steady_now,
                               WallClock::time_point wall_now, std::size_t* skipped) {
@@ -192,27 +218,12 @@ std::string encode_cache_file(const std::vector<CacheEntry>& entries, TimePoint 
   std::size_t left_out = 0;
   for (const auto& entry : entries) {
     // What decode would refuse is left out, so that one odd entry cannot cost the whole file.
-    auto lifetime = entry.lifetime.count();
-    if (lifetime < 0 || static_cast<std::uint64_t>(lifetime) > kMaxLifetime) {
+    auto line = encode_cache_entry(entry, steady_now, wall_now, buffer);
+    if (line.empty()) {
       ++left_out;
       continue;
     }
-    auto remaining = clamp_remaining(std::chrono::floor<milliseconds>(entry.expires - steady_now),
-                                     entry.lifetime);
-    std::int64_t expires_ms = wall_ms(wall_now) + remaining.count();
-    std::size_t size = write_message(entry, buffer);
-    if (size == 0 || expires_ms < -kMaxWallMs || expires_ms > kMaxWallMs) {
-      ++left_out;
-      continue;
-    }
-    text += std::to_string(expires_ms);
-    text += ' ';
-    text += std::to_string(lifetime);
-    text += ' ';
-    for (std::size_t i = 0; i < size; ++i) {
-      text += kHexDigits[buffer[i] >> 4];
-      text += kHexDigits[buffer[i] & 0xF];
-    }
+    text += line;
     text += '\n';
     ++written;
   }
@@ -277,7 +288,7 @@ CacheFileParse decode_cache_file(std::string_view text, TimePoint steady_now,
     std::size_t newline = body.find('\n', position);
     CacheEntry entry;
     auto error =
-        decode_entry(body.substr(position, newline - position), steady_now, wall_now, entry);
+        decode_cache_entry(body.substr(position, newline - position), steady_now, wall_now, entry);
     if (!error.empty()) return fail(at_line(line, error));
     result.entries.push_back(std::move(entry));
     position = newline + 1;

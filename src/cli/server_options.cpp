@@ -35,7 +35,18 @@ std::optional<asio::ip::udp::endpoint> parse_parent(const ServerCommandLine& lin
   return parsed.endpoint;
 }
 
-// --listen and --allow into `settings`; logs and returns false on a bad one.
+// "redis://HOST[:PORT]", the port 6379 by default, as Redis's own tools take it.
+net::EndpointParse parse_redis_url(std::string_view url) {
+  constexpr std::string_view kScheme = "redis://";
+  if (!url.starts_with(kScheme)) return {std::nullopt, "expected redis://HOST[:PORT]"};
+  std::string host_port(url.substr(kScheme.size()));
+  if (!host_port.empty() && host_port.back() == '/') host_port.pop_back();
+  bool has_port = host_port.find(':') != std::string::npos && host_port.back() != ']';
+  if (!has_port) host_port += ":6379";
+  return net::parse_host_port(host_port);
+}
+
+// --listen, --allow and --proxy-from into `settings`; logs and returns false on a bad one.
 bool parse_listen_and_allow(const ServerCommandLine& line, server::ServerSettings& settings) {
   if (!line.listen.empty()) {
     boost::system::error_code error;
@@ -55,6 +66,16 @@ bool parse_listen_and_allow(const ServerCommandLine& line, server::ServerSetting
       return false;
     }
     settings.access = *access;
+  }
+  if (!line.proxy_from.empty()) {
+    std::string bad;
+    auto proxies = server::AccessList::parse(line.proxy_from, bad);
+    if (!proxies) {
+      spdlog::error("{}--proxy-from {}: expected an address or ADDRESS/PREFIX",
+                    origin(line, "proxy-from"), bad);
+      return false;
+    }
+    settings.proxies = *proxies;
   }
   return true;
 }
@@ -315,6 +336,12 @@ void add_serving_options(CLI::App& command, ServerCommandLine& line) {
                   "loopback and private networks; others get REFUSED")
       ->take_all();
   command
+      .add_option("--proxy-from", line.proxy_from,
+                  "Load balancers (dnsdist) whose PROXY v2 headers name the client, "
+                  "ADDRESS/PREFIX (repeatable); everything they send must carry one")
+      ->allow_extra_args(false)
+      ->take_all();
+  command
       .add_option("--rate-limit", settings.rate_limit,
                   "Queries per second per client (IPv4 address, IPv6 /64); excess is "
                   "dropped; 0: no limit")
@@ -346,6 +373,15 @@ void add_serving_options(CLI::App& command, ServerCommandLine& line) {
   command.add_option("--http", line.http,
                      "Serve /metrics (Prometheus), /health and /ready over HTTP on ADDRESS:PORT "
                      "(e.g. 127.0.0.1:9153); off unless given");
+  command.add_option("--shared-cache", line.shared_cache,
+                     "Share a second-level cache with other servers in Redis, "
+                     "redis://HOST[:PORT] (port 6379 by default); off unless given");
+  command
+      .add_option("--shared-cache-timeout", line.shared_cache_timeout_ms,
+                  "Milliseconds a lookup in the shared cache may take before the parents are "
+                  "asked instead")
+      ->check(CLI::Range(1u, 10'000u))
+      ->capture_default_str();
   command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -404,6 +440,18 @@ std::optional<server::ServerConfig> settle(const ServerCommandLine& line) {
     }
     config.http =
         asio::ip::tcp::endpoint(parsed.endpoint->address(), any_port ? 0 : parsed.endpoint->port());
+  }
+  if (!line.shared_cache.empty()) {
+    auto redis = parse_redis_url(line.shared_cache);
+    if (!redis.endpoint) {
+      spdlog::error("{}--shared-cache {}: {}", origin(line, "shared-cache"), line.shared_cache,
+                    redis.error);
+      return std::nullopt;
+    }
+    server::RedisSettings settings;
+    settings.endpoint = asio::ip::tcp::endpoint(redis.endpoint->address(), redis.endpoint->port());
+    settings.timeout = std::chrono::milliseconds(line.shared_cache_timeout_ms);
+    config.server.shared_cache = settings;
   }
   const auto& cache = config.server.cache;
   if (cache.min_ttl > cache.max_ttl) {

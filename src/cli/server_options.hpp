@@ -24,7 +24,11 @@ struct ServerCommandLine {
   std::vector<std::string> parents;   // --parent
   std::vector<std::string> forwards;  // --forward DOMAIN=ADDR[:PORT]
   std::vector<std::string> allow;
-  std::string http;         // --http ADDRESS:PORT; empty: no HTTP endpoint
+  std::vector<std::string> proxy_from;  // --proxy-from CIDR
+  std::string http;                     // --http ADDRESS:PORT; empty: no HTTP endpoint
+  std::string shared_cache;             // --shared-cache redis://HOST[:PORT]; empty: none
+  unsigned shared_cache_timeout_ms =    // RedisSettings' default, in the option's unit
+      static_cast<unsigned>(server::RedisSettings{}.timeout.count());
   std::string config_file;  // --config FILE; empty: none
   ConfigOrigins origins;    // the options --config set, by key, so their errors name the line
 };

@@ -84,6 +84,19 @@ void add_worker(const WorkerMetrics& worker, MetricsSnapshot& into) {
   into.refused += worker.refused.value();
   into.malformed += worker.malformed.value();
   into.upstream_questions += worker.upstream_questions.value();
+  into.proxy[0] += worker.proxy.accepted.value();
+  into.proxy[1] += worker.proxy.untrusted.value();
+  into.proxy[2] += worker.proxy.malformed.value();
+  into.proxy[3] += worker.proxy.missing.value();
+  const auto& shared = worker.shared_cache;
+  into.shared_cache.hits += shared.hits.value();
+  into.shared_cache.misses += shared.misses.value();
+  into.shared_cache.errors += shared.errors.value();
+  into.shared_cache.timeouts += shared.timeouts.value();
+  into.shared_cache.skipped += shared.skipped.value();
+  into.shared_cache.stores += shared.stores.value();
+  into.shared_cache.failures += shared.failures.value();
+  into.shared_cache.up += shared.up.value();
   std::size_t index = 0;
   for (const auto& route : worker.parents) {
     for (const auto& counters : route) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <iterator>
 #include <string_view>
 
@@ -109,6 +110,38 @@ void queries(Exposition& out, const MetricsSnapshot& snapshot) {
     out.family(counter.name, "counter", counter.help);
     out.sample(counter.name, "", counter.value);
   }
+  out.family("resolver_proxy_headers_total", "counter",
+             "PROXY v2 headers: accepted from a --proxy-from balancer, or the request dropped "
+             "(untrusted sender, malformed header, header missing from a balancer).");
+  static constexpr std::array<std::string_view, 4> kProxyOutcomes{"accepted", "untrusted",
+                                                                  "malformed", "missing"};
+  for (std::size_t i = 0; i < kProxyOutcomes.size(); ++i) {
+    out.sample("resolver_proxy_headers_total", fmt::format("outcome=\"{}\"", kProxyOutcomes[i]),
+               snapshot.proxy[i]);
+  }
+}
+
+void shared_cache(Exposition& out, const MetricsSnapshot& snapshot) {
+  const auto& shared = snapshot.shared_cache;
+  out.family("resolver_shared_cache_lookups_total", "counter",
+             "Lookups in the shared cache (Redis) by outcome: a fresh entry, none, an error or "
+             "undecodable value, no reply in time, or not sent (down, breaker open, busy).");
+  for (const auto& [outcome, value] :
+       {std::pair{"hit", shared.hits}, std::pair{"miss", shared.misses},
+        std::pair{"error", shared.errors}, std::pair{"timeout", shared.timeouts},
+        std::pair{"skipped", shared.skipped}}) {
+    out.sample("resolver_shared_cache_lookups_total", fmt::format("outcome=\"{}\"", outcome),
+               value);
+  }
+  out.family("resolver_shared_cache_stores_total", "counter",
+             "Answers of the parents sent to the shared cache.");
+  out.sample("resolver_shared_cache_stores_total", "", shared.stores);
+  out.family("resolver_shared_cache_failures_total", "counter",
+             "Connections to Redis that failed and opened the circuit breaker.");
+  out.sample("resolver_shared_cache_failures_total", "", shared.failures);
+  out.family("resolver_shared_cache_up", "gauge",
+             "Worker threads whose connection to Redis is up.");
+  out.sample("resolver_shared_cache_up", "", shared.up);
 }
 
 std::string parent_labels(const MetricsSnapshot::Parent& parent) {
@@ -207,6 +240,7 @@ std::string render_prometheus(const MetricsSnapshot& snapshot) {
   Exposition out;
   queries(out, snapshot);
   parents(out, snapshot);
+  shared_cache(out, snapshot);
   state(out, snapshot);
   return out.text();
 }

@@ -8,6 +8,7 @@
 
 #include "resolver/dns/response_builder.hpp"
 #include "resolver/net/endpoint.hpp"
+#include "resolver/net/proxy_header.hpp"
 #include "resolver/text/text_protocol.hpp"
 
 namespace resolver::server {
@@ -103,6 +104,45 @@ void Responder::prepare(std::span<const std::uint8_t> bytes, Prepared& prepared)
   prepared.name = prepared.query->lowercase_name(prepared.name_buffer);
   prepared.local = &local_records();
   prepared.location = prepared.local->locate(prepared.name);
+}
+
+Responder::Envelope Responder::open_envelope(std::span<const std::uint8_t> bytes,
+                                             const Endpoint& peer, Transport transport) {
+  using Verdict = Envelope::Verdict;
+  auto drop = [&](Counter ProxyCounters::*counter, std::string_view why) {
+    if (parts_.metrics != nullptr) (parts_.metrics->proxy.*counter).add();
+    spdlog::debug("dropped a request from {}: {}", endpoint_text(peer), why);
+    return Envelope{Verdict::Drop, 0, peer};
+  };
+  bool trusted = parts_.policy.proxies != nullptr && parts_.policy.proxies->allows(peer.address());
+  // A stream's first bytes may be the start of a signature: wait for all of it.
+  auto head = std::min(bytes.size(), net::kProxySignature.size());
+  bool signature_so_far =
+      std::equal(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(head),
+                 net::kProxySignature.begin());
+  if (transport == Transport::Tcp && signature_so_far && head < net::kProxySignature.size()) {
+    return {Verdict::NeedMore, 0, peer};
+  }
+  bool has_signature = signature_so_far && head == net::kProxySignature.size();
+  if (!trusted) {
+    if (has_signature)
+      return drop(&ProxyCounters::untrusted, "a PROXY header from an untrusted address");
+    return {Verdict::Plain, 0, peer};
+  }
+  // A trusted balancer relays everything it sends (as dnsdist and Unbound require of theirs):
+  // a request without a header would be taken as the balancer's own.
+  if (!has_signature) return drop(&ProxyCounters::missing, "a trusted proxy sent no PROXY header");
+  auto parse = net::parse_proxy_header(bytes);
+  if (parse.status == net::ProxyParse::Status::NeedMore) {
+    if (transport == Transport::Tcp) return {Verdict::NeedMore, 0, peer};
+    return drop(&ProxyCounters::malformed, "a PROXY header cut short");
+  }
+  if (parse.status == net::ProxyParse::Status::Malformed) {
+    return drop(&ProxyCounters::malformed, parse.error);
+  }
+  if (parts_.metrics != nullptr) parts_.metrics->proxy.accepted.add();
+  auto client = parse.header.source.value_or(peer);
+  return {Verdict::Proxied, parse.header.size, client};
 }
 
 Responder::Response Responder::respond(const Request& request, std::span<std::uint8_t> out,
@@ -219,15 +259,16 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
     if (resolution == Resolution::AnsweredRefresh) refresh(question);
     return response;
   }
-  forward(std::move(*next), [this, protocol, client = request.client, received = request.now,
-                             query = std::move(parse.query), flags = flags(request),
-                             send = channel.deferred(request.client)](const dns::Answer& answer) {
-    Served served{protocol, query.question.type, answer.rcode, forwarded_source(answer),
-                  answer.answers.size()};
-    count(served);
-    if (logging()) log(served, client, received, query.question.name.to_text());
-    send(std::span(later_).first(dns::build_response(query, answer, flags, later_)));
-  });
+  forward(std::move(*next),
+          [this, protocol, client = request.client, received = request.now,
+           query = std::move(parse.query), flags = flags(request),
+           send = channel.deferred(request.reply_to())](const dns::Answer& answer) {
+            Served served{protocol, query.question.type, answer.rcode, forwarded_source(answer),
+                          answer.answers.size()};
+            count(served);
+            if (logging()) log(served, client, received, query.question.name.to_text());
+            send(std::span(later_).first(dns::build_response(query, answer, flags, later_)));
+          });
   return {Outcome::Pending, 0};
 }
 
@@ -240,7 +281,7 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
       return {Outcome::Reply, reply.size()};
     }
     // Text replies have no size limit but the datagram's; the batch slot has.
-    channel.deferred(request.client)(as_bytes(reply));
+    channel.deferred(request.reply_to())(as_bytes(reply));
     return {Outcome::Pending, 0};
   };
   if (!name) {
@@ -296,7 +337,7 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
   };
   if (!forward_a && !forward_aaaa) return reply_now(format(answers));
 
-  answers.send = channel.deferred(request.client);
+  answers.send = channel.deferred(request.reply_to());
   auto pending = std::make_shared<Pending>(std::move(answers));
   auto complete = [pending, format] {
     if (!pending->a || !pending->aaaa) return;

@@ -9,6 +9,7 @@
 
 #include "resolver/server/forwarder.hpp"
 #include "resolver/server/responder.hpp"
+#include "resolver/server/shared_cache.hpp"
 #include "resolver/server/tcp_server.hpp"
 #include "resolver/server/udp_server.hpp"
 
@@ -65,7 +66,7 @@ std::vector<ParentSet> parent_sets(const ServerSettings& settings) {
 }  // namespace
 
 struct Server::Worker {
-  Worker(const ServerSettings& settings, const QueryHandler& handler,
+  Worker(const ServerSettings& settings, const cache::Cache& cache, const QueryHandler& handler,
          std::vector<ParentSet>& parent_sets, InFlight& in_flight, ClientPolicy policy,
          std::atomic<std::size_t>& tcp_connections, const udp::endpoint& bind_to)
       // Only this worker's thread runs the context and touches its sockets and timers (the
@@ -74,12 +75,23 @@ struct Server::Worker {
     std::vector<ResponderRoute> responder_routes;
     metrics.parents.reserve(parent_sets.size());
     for (auto& parents : parent_sets) metrics.parents.emplace_back(parents.size());
+    if (settings.shared_cache) {
+      redis = std::make_unique<RedisClient>(io, *settings.shared_cache, system_clock(),
+                                            &metrics.shared_cache);
+      redis->start();
+    }
     for (auto& parents : parent_sets) {
       auto& route = routes.emplace_back();
       if (parents.size() > 0) {
         route.upstream = std::make_unique<Upstream>(io, parents, settings.upstream, system_clock(),
                                                     &metrics, routes.size() - 1);
-        route.forwarder = std::make_unique<Forwarder>(io, handler, *route.upstream, in_flight,
+        ParentQueries* asked = route.upstream.get();
+        if (redis) {
+          route.shared_cache = std::make_unique<SharedCache>(*redis, *route.upstream, cache,
+                                                             system_clock(), &metrics.shared_cache);
+          asked = route.shared_cache.get();
+        }
+        route.forwarder = std::make_unique<Forwarder>(io, handler, *asked, in_flight,
                                                       system_clock(), settings.limits);
       }
       responder_routes.push_back({route.forwarder.get(), parents.size() > 0 ? &parents : nullptr});
@@ -97,15 +109,18 @@ struct Server::Worker {
     }
   }
 
-  // One per route, in route order; both null for a route without parents.
+  // One per route, in route order; all null for a route without parents, shared_cache null
+  // without --shared-cache.
   struct Route {
     std::unique_ptr<Upstream> upstream;
+    std::unique_ptr<SharedCache> shared_cache;
     std::unique_ptr<Forwarder> forwarder;
   };
 
   boost::asio::io_context io;
   // Before the parts that count into it; read by scrapes from other threads (metrics.hpp).
   WorkerMetrics metrics;
+  std::unique_ptr<RedisClient> redis;  // the shared cache's connection, if there is one
   std::vector<Route> routes;
   std::optional<Responder> responder;
   std::optional<UdpServer> server;
@@ -119,13 +134,15 @@ Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalReco
       parent_sets_(parent_sets(settings_)) {
   unsigned threads = std::max(1u, settings_.threads);
   if (settings_.rate_limit > 0) rate_limiter_ = std::make_unique<RateLimiter>(settings_.rate_limit);
-  ClientPolicy policy{&settings_.access, rate_limiter_.get()};
+  ClientPolicy policy{&settings_.access, rate_limiter_.get(),
+                      settings_.proxies ? &*settings_.proxies : nullptr};
   // Port 0 asks for any free port: the kernel picks one free for UDP, which TCP may hold (an
   // outgoing connection's local port), so another is tried.
   for (int attempt = 0;; ++attempt) {
     try {
-      workers_.push_back(std::make_unique<Worker>(settings_, handler_, parent_sets_, in_flight_,
-                                                  policy, tcp_connections_, settings_.listen));
+      workers_.push_back(std::make_unique<Worker>(settings_, cache_, handler_, parent_sets_,
+                                                  in_flight_, policy, tcp_connections_,
+                                                  settings_.listen));
       break;
     } catch (const boost::system::system_error& error) {
       bool retry = settings_.listen.port() == 0 &&
@@ -136,8 +153,8 @@ Server::Server(ServerSettings settings, std::shared_ptr<const records::LocalReco
   // With port 0 the first socket got an ephemeral port; the others must share it.
   udp::endpoint bound = workers_.front()->server->local_endpoint();
   for (unsigned i = 1; i < threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(settings_, handler_, parent_sets_, in_flight_,
-                                                policy, tcp_connections_, bound));
+    workers_.push_back(std::make_unique<Worker>(settings_, cache_, handler_, parent_sets_,
+                                                in_flight_, policy, tcp_connections_, bound));
   }
   bool has_parents = std::any_of(parent_sets_.begin(), parent_sets_.end(),
                                  [](const ParentSet& parents) { return parents.size() > 0; });

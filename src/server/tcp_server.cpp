@@ -29,7 +29,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection>, privat
       : socket_(std::move(socket)), timer_(socket_.get_executor()), server_(server) {
     boost::system::error_code error;
     auto peer = socket_.remote_endpoint(error);
-    if (!error) client_ = Responder::Endpoint(peer.address(), peer.port());
+    if (!error) peer_ = client_ = Responder::Endpoint(peer.address(), peer.port());
   }
 
   void start() {
@@ -62,6 +62,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection>, privat
     answering_ = true;
     std::span<const std::uint8_t> message;
     while (reading_allowed() && !closed_) {
+      if (!envelope_read_ && !read_envelope()) break;
       auto status = input_.next(message);
       if (status == dns::StreamFramer::Status::NeedMore) break;
       if (status == dns::StreamFramer::Status::Garbage) {
@@ -87,6 +88,29 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection>, privat
         });
   }
 
+  // A PROXY header at the start of the stream names the client of every query on it. False
+  // while more bytes are needed; a dropped stream is closed (and read_more sees closed_).
+  bool read_envelope() {
+    auto envelope =
+        server_.responder_.open_envelope(input_.unread(), peer_, Responder::Transport::Tcp);
+    switch (envelope.verdict) {
+      case Responder::Envelope::Verdict::NeedMore:
+        return false;
+      case Responder::Envelope::Verdict::Drop:
+        close();
+        return false;
+      case Responder::Envelope::Verdict::Proxied:
+        proxied_ = true;
+        break;
+      case Responder::Envelope::Verdict::Plain:
+        break;
+    }
+    input_.skip(envelope.header_size);
+    client_ = envelope.client;
+    envelope_read_ = true;
+    return true;
+  }
+
   // The client closed its side or the connection failed: replies still owed are sent first
   // when the connection can take them (a client may half-close after its last query).
   void end_of_input(const boost::system::error_code& error) {
@@ -99,8 +123,12 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection>, privat
   void handle(std::span<const std::uint8_t> message) {
     // The hit path works over TCP too: a plain query for a local name allocates nothing.
     server_.responder_.prepare(message, server_.prepared_);
-    Responder::Request request{message, client_, server_.clock_.now(), &server_.prepared_,
-                               Responder::Transport::Tcp};
+    Responder::Request request{message,
+                               client_,
+                               server_.clock_.now(),
+                               &server_.prepared_,
+                               Responder::Transport::Tcp,
+                               proxied_ ? &peer_ : nullptr};
     auto& out = server_.scratch_;
     // Counted before, since the reply of a pending query may come within respond().
     ++in_flight_;
@@ -183,7 +211,10 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection>, privat
   tcp::socket socket_;
   boost::asio::steady_timer timer_;
   TcpServer& server_;
-  Responder::Endpoint client_;
+  Responder::Endpoint peer_;    // the connection's other end
+  Responder::Endpoint client_;  // who asks: peer_, or its PROXY header's client
+  bool envelope_read_ = false;
+  bool proxied_ = false;
   dns::StreamFramer input_;
   std::deque<std::vector<std::uint8_t>> replies_;
   std::vector<boost::asio::const_buffer> buffers_;

@@ -23,6 +23,15 @@ struct UdpServer::Batch {
   std::array<sockaddr_storage, kBatch> senders{};
   std::array<std::array<std::uint8_t, kDatagramSlot>, kBatch> datagrams{};
   std::array<Responder::Prepared, kBatch> prepared{};
+  // Who sent each datagram, who asked (a PROXY header's client), and the request's bytes.
+  struct Source {
+    Endpoint peer;
+    Endpoint client;
+    std::span<const std::uint8_t> bytes;
+    bool proxied = false;
+    bool drop = true;
+  };
+  std::array<Source, kBatch> sources{};
 
   std::array<mmsghdr, kBatch> replies{};
   std::array<iovec, kBatch> reply_iov{};
@@ -92,33 +101,41 @@ void UdpServer::drain() {
       continue;
     }
     auto count = static_cast<std::size_t>(received);
-    // First pass: read ahead, so that the batch's memory misses (1M names: 53 MB of table)
-    // overlap instead of following each other.
+    // First pass: open each envelope (a PROXY header) and read ahead, so that the batch's
+    // memory misses (1M names: 53 MB of table) overlap instead of following each other.
     for (std::size_t i = 0; i < count; ++i) {
       auto& prepared = batch_->prepared[i];
+      auto& source = batch_->sources[i];
       prepared.query.reset();
-      if ((batch_->received[i].msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
-      responder_.prepare({batch_->datagrams[i].data(), batch_->received[i].msg_len}, prepared);
+      source.drop = true;
+      const auto& header = batch_->received[i].msg_hdr;
+      if (header.msg_namelen > source.peer.capacity()) continue;
+      std::memcpy(source.peer.data(), header.msg_name, header.msg_namelen);
+      source.peer.resize(header.msg_namelen);
+      std::span<const std::uint8_t> bytes(batch_->datagrams[i].data(), batch_->received[i].msg_len);
+      auto envelope = responder_.open_envelope(bytes, source.peer, Responder::Transport::Udp);
+      if (envelope.verdict == Responder::Envelope::Verdict::Drop) continue;
+      source.drop = false;
+      source.proxied = envelope.verdict == Responder::Envelope::Verdict::Proxied;
+      source.client = envelope.client;
+      source.bytes = bytes.subspan(envelope.header_size);
+      if ((header.msg_flags & MSG_TRUNC) != 0) continue;
+      responder_.prepare(source.bytes, prepared);
     }
     auto now = clock_.now();
     in_batch_ = true;
     for (std::size_t i = 0; i < count; ++i) {
-      const auto& header = batch_->received[i].msg_hdr;
-      Endpoint client;
-      if (header.msg_namelen > client.capacity()) continue;
-      std::memcpy(client.data(), header.msg_name, header.msg_namelen);
-      client.resize(header.msg_namelen);
+      const auto& source = batch_->sources[i];
+      if (source.drop) continue;
       // A datagram longer than its slot is served by its first kDatagramSlot bytes: no query
       // is that long, so what it gets is FORMERR (DNS whose records run past the cut, or a
       // text line too long to be a name), as the whole datagram would have.
-      Responder::Request request{{batch_->datagrams[i].data(), batch_->received[i].msg_len},
-                                 client,
-                                 now,
-                                 &batch_->prepared[i]};
+      Responder::Request request{source.bytes, source.client, now, &batch_->prepared[i]};
+      if (source.proxied) request.peer = &source.peer;
       if (batch_->reply_count == kBatch) flush();
       auto slot = std::span(batch_->reply_bytes[batch_->reply_count]);
       auto response = responder_.respond(request, slot, *this);
-      if (response.outcome == Responder::Outcome::Reply) queue_reply(response.size, client);
+      if (response.outcome == Responder::Outcome::Reply) queue_reply(response.size, source.peer);
     }
     in_batch_ = false;
     flush();

@@ -49,6 +49,10 @@ struct CacheEntry {
 // implied). The cache keys entries by it, the forwarder its questions in flight.
 std::string question_key(const dns::Question& question);
 
+// The entry's answer as Cache::lookup gives it at `now`, every TTL the whole seconds left;
+// nullopt when less than a second is left.
+std::optional<dns::Answer> answer_at(const CacheEntry& entry, TimePoint now);
+
 class Cache {
  public:
   static constexpr std::size_t kShardCount = 16;
@@ -60,6 +64,9 @@ class Cache {
   // Returns whether the answer was stored: only NOERROR with records, or NXDOMAIN/NODATA with a
   // SOA, and only with a TTL above 0.
   bool insert(const dns::Question& question, const dns::Answer& answer, TimePoint now);
+  // How long insert() would keep `answer`, the settings' clamps applied; nullopt when it would
+  // not store it.
+  std::optional<std::chrono::seconds> lifetime_of(const dns::Answer& answer) const;
   // A fresh entry, TTLs counted down to `now`. `refresh_due` (if given) is set when the entry
   // is in the last tenth of a lifetime of at least kMinPrefetchLifetime: a prefetch keeps
   // popular names from ever missing.

@@ -17,6 +17,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +31,18 @@ using WallClock = std::chrono::system_clock;
 
 inline constexpr std::string_view kCacheFileMagic = "resolver-cache";
 inline constexpr int kCacheFileVersion = 1;
+
+// One entry as its line (without the newline), as the file and the shared cache in Redis
+// (server/shared_cache.hpp) hold it; empty when the entry cannot be written (the file leaves
+// it out). `scratch` (65535 bytes) is where the message is built; the other form allocates it.
+std::string encode_cache_entry(const CacheEntry& entry, TimePoint steady_now,
+                               WallClock::time_point wall_now, std::span<std::uint8_t> scratch);
+std::string encode_cache_entry(const CacheEntry& entry, TimePoint steady_now,
+                               WallClock::time_point wall_now);
+// Reads one entry line into `entry`, its expiry translated as decode_cache_file does; returns
+// what is wrong with it, empty when it was read.
+std::string decode_cache_entry(std::string_view line, TimePoint steady_now,
+                               WallClock::time_point wall_now, CacheEntry& entry);
 
 // `steady_now` and `wall_now` are the same moment on both clocks: they translate the expiries.
 // An entry whose message would not fit 65535 bytes is left out and counted in `skipped`.

@@ -4,6 +4,7 @@
 // largest message seen (at most 2 + 65,535 bytes), never with the number of messages.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -28,6 +29,13 @@ class StreamFramer {
   // Message: `message` is the next whole message, valid until free_space() is called.
   // NeedMore: read more. Garbage: close the stream.
   Status next(std::span<const std::uint8_t>& message);
+
+  // What was read and not yet taken, for a preamble before the messages (a PROXY header);
+  // valid until free_space() is called. skip() takes its first bytes.
+  std::span<const std::uint8_t> unread() const {
+    return std::span<const std::uint8_t>(buffer_).subspan(consumed_, have_ - consumed_);
+  }
+  void skip(std::size_t bytes) { consumed_ += std::min(bytes, have_ - consumed_); }
 
   // A message has started but not arrived whole (a slow or half-open client).
   bool partial() const { return have_ > consumed_; }

@@ -27,6 +27,7 @@ class Counter {
   void add(std::uint64_t n = 1) {
     value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
+  void set(std::uint64_t n) { value_.store(n, std::memory_order_relaxed); }  // for a gauge
   std::uint64_t value() const { return value_.load(std::memory_order_relaxed); }
 
  private:
@@ -77,6 +78,26 @@ struct ParentCounters {
   void record_latency(std::chrono::microseconds round_trip);
 };
 
+// PROXY v2 headers (--proxy-from), by what became of the request.
+struct ProxyCounters {
+  Counter accepted;   // a trusted balancer's header: the request served for its client
+  Counter untrusted;  // a header from an address not in --proxy-from: dropped
+  Counter malformed;  // a trusted balancer's header that does not parse: dropped
+  Counter missing;    // a trusted balancer's request without a header: dropped
+};
+
+// The shared cache in Redis (--shared-cache), as one worker used it.
+struct SharedCacheCounters {
+  Counter hits;      // lookups answered from Redis
+  Counter misses;    // lookups Redis had nothing (fresh) for
+  Counter errors;    // lookups answered with an error or a value that does not decode
+  Counter timeouts;  // lookups not answered in time
+  Counter skipped;   // lookups not sent: connection down, breaker open, or too many waiting
+  Counter stores;    // answers sent to Redis
+  Counter failures;  // connections that failed and opened the breaker
+  Counter up;        // 1 while the worker's connection is up (a gauge)
+};
+
 // A worker's counters. Only the worker's thread writes them.
 struct WorkerMetrics {
   std::array<std::array<Counter, kTypeSlots>, kQueryProtocols> queries;
@@ -86,6 +107,8 @@ struct WorkerMetrics {
   Counter refused;             // REFUSED by the access list
   Counter malformed;           // dropped or answered FORMERR for their bytes
   Counter upstream_questions;  // questions this worker sent to parents (coalesced: one each)
+  ProxyCounters proxy;
+  SharedCacheCounters shared_cache;
   // By route, then parent (ParentSet order); sized once when the worker is built.
   std::vector<std::vector<ParentCounters>> parents;
 };
@@ -99,6 +122,14 @@ struct MetricsSnapshot {
   std::uint64_t refused = 0;
   std::uint64_t malformed = 0;
   std::uint64_t upstream_questions = 0;
+  // PROXY v2 headers: accepted, untrusted, malformed, missing (ProxyCounters' order).
+  std::array<std::uint64_t, 4> proxy{};
+  struct SharedCache {
+    std::uint64_t hits = 0, misses = 0, errors = 0, timeouts = 0, skipped = 0;
+    std::uint64_t stores = 0, failures = 0;
+    std::uint64_t up = 0;  // workers whose connection is up
+  };
+  SharedCache shared_cache{};
 
   struct Parent {
     std::string domain;   // the route: "." for the default parents, else the forward domain

@@ -5,6 +5,10 @@
 // transport's ReplyChannel once a parent has answered). Every request rule lives here, in this
 // order, for every protocol and transport:
 //
+//   0. envelope (open_envelope, called by the transport before the rest): a PROXY v2 header
+//      from a trusted load balancer names the client every later step sees; the reply still
+//      goes back to the balancer. A header from anyone else, a malformed one, or a trusted
+//      balancer's request without one, is dropped;
 //   1. rate limit: clients over it are dropped before any parsing (a reply would feed
 //      reflection attacks);
 //   2. parse: the protocol is told by the bytes (a NUL byte means DNS, none the text
@@ -55,6 +59,9 @@ namespace resolver::server {
 struct ClientPolicy {
   const AccessList* access = nullptr;   // null: everyone
   RateLimiter* rate_limiter = nullptr;  // null: no limit
+  // --proxy-from: the load balancers whose PROXY v2 headers are believed (open_envelope);
+  // null: nobody's.
+  const AccessList* proxies = nullptr;
 };
 
 // The parents of one route (QueryHandler::route_of: 0 the default parents, i + 1 the i-th
@@ -106,12 +113,24 @@ class Responder {
   enum class Transport { Udp, Tcp };
 
   struct Request {
-    std::span<const std::uint8_t> bytes;
-    Endpoint client;  // a TCP client's address and port, likewise
+    std::span<const std::uint8_t> bytes;  // after any PROXY header
+    Endpoint client;  // a TCP client's address and port, likewise; the PROXY header's source
     TimePoint now;
     // From prepare() on the same bytes, or null: then respond() reads them itself.
     const Prepared* prepared = nullptr;
     Transport transport = Transport::Udp;
+    // The load balancer that relayed the request (PROXY protocol), where replies go; null:
+    // the client itself.
+    const Endpoint* peer = nullptr;
+    const Endpoint& reply_to() const { return peer != nullptr ? *peer : client; }
+  };
+
+  // What comes before the request proper: nothing, or a PROXY v2 header (net/proxy_header.hpp).
+  struct Envelope {
+    enum class Verdict { Plain, Proxied, NeedMore, Drop };
+    Verdict verdict = Verdict::Drop;
+    std::size_t header_size = 0;  // the bytes to skip before the request, when Proxied
+    Endpoint client;              // who asks: the header's source, else the peer
   };
 
   enum class Outcome { Drop, Reply, Pending };
@@ -127,6 +146,10 @@ class Responder {
   // Reads `bytes` as a plain query and starts fetching its name's slot; cheap, no allocation.
   // The records it points into stay valid until the next refresh_records() on this thread.
   void prepare(std::span<const std::uint8_t> bytes, Prepared& prepared);
+  // Reads the envelope of `bytes` from `peer`: a datagram, or the start of a TCP stream
+  // (NeedMore only then: a header not yet whole). Drops are counted and logged at debug level.
+  Envelope open_envelope(std::span<const std::uint8_t> bytes, const Endpoint& peer,
+                         Transport transport);
   // Never throws: a request that cannot be handled is logged and dropped. `out` must hold a
   // DNS reply: dns::kEdnsUdpSize bytes over UDP, kMaxTcpReply over TCP.
   Response respond(const Request& request, std::span<std::uint8_t> out, ReplyChannel& channel);

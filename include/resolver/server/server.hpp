@@ -29,6 +29,7 @@
 #include "resolver/server/query_handler.hpp"
 #include "resolver/server/query_log.hpp"
 #include "resolver/server/rate_limiter.hpp"
+#include "resolver/server/redis_client.hpp"
 #include "resolver/server/tcp_server.hpp"
 #include "resolver/server/upstream.hpp"
 
@@ -59,9 +60,15 @@ struct ServerSettings {
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());  // one per core
   QueryLogFormat log_queries = QueryLogFormat::Off;
   AccessList access = AccessList::private_networks();
+  // --proxy-from: whose PROXY v2 headers name the client (Responder::open_envelope); none:
+  // nobody's, and a request with one is dropped.
+  std::optional<AccessList> proxies;
   std::uint32_t rate_limit = 0;  // queries per second per client; 0: off
   ForwarderLimits limits;
   TcpSettings tcp;
+  // --shared-cache: a second-level cache in Redis shared with other servers (SharedCache);
+  // none by default.
+  std::optional<RedisSettings> shared_cache;
 };
 
 class Server {

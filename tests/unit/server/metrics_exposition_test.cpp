@@ -37,6 +37,11 @@ MetricsSnapshot snapshot() {
   snapshot.responses[static_cast<std::size_t>(QueryProtocol::Tcp)][rcode_slot(Rcode::NxDomain)] = 3;
   snapshot.answers[static_cast<std::size_t>(AnswerSource::Stale)] = 4;
   snapshot.rate_limited = 5;
+  snapshot.proxy = {11, 12, 13, 14};
+  snapshot.shared_cache.hits = 21;
+  snapshot.shared_cache.timeouts = 22;
+  snapshot.shared_cache.stores = 23;
+  snapshot.shared_cache.up = 2;
   snapshot.cache_entries = 10;
   snapshot.cache_bytes = 2048;
   snapshot.reloads_ok = 1;
@@ -68,6 +73,12 @@ TEST_CASE("every family has HELP and TYPE, and every series of the snapshot its 
   CHECK(has_line(text, R"(resolver_responses_total{protocol="tcp",rcode="NXDOMAIN"} 3)"));
   CHECK(has_line(text, R"(resolver_answers_total{source="stale"} 4)"));
   CHECK(has_line(text, "resolver_rate_limited_total 5"));
+  CHECK(has_line(text, R"(resolver_proxy_headers_total{outcome="accepted"} 11)"));
+  CHECK(has_line(text, R"(resolver_proxy_headers_total{outcome="missing"} 14)"));
+  CHECK(has_line(text, R"(resolver_shared_cache_lookups_total{outcome="hit"} 21)"));
+  CHECK(has_line(text, R"(resolver_shared_cache_lookups_total{outcome="timeout"} 22)"));
+  CHECK(has_line(text, "resolver_shared_cache_stores_total 23"));
+  CHECK(has_line(text, "resolver_shared_cache_up 2"));
   CHECK(has_line(text, "resolver_cache_entries 10"));
   CHECK(has_line(text, "resolver_cache_bytes 2048"));
   CHECK(has_line(text, R"(resolver_reloads_total{outcome="taken"} 1)"));
@@ -86,7 +97,7 @@ TEST_CASE("every family has HELP and TYPE, and every series of the snapshot its 
     if (!line.starts_with("#")) CHECK(line.starts_with("resolver_"));
   }
   CHECK(help == type);
-  CHECK(help == 24);
+  CHECK(help == 29);
 }
 
 TEST_CASE("the latency histogram's buckets are cumulative and end at the count", "[metrics]") {

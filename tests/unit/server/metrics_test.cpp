@@ -47,6 +47,11 @@ TEST_CASE("a snapshot sums the workers, parent by parent", "[metrics]") {
   }
   second.rate_limited.add(5);
   second.parents[0][0].queries.add(7);
+  first.proxy.untrusted.add(3);
+  second.proxy.missing.add();
+  first.shared_cache.up.set(1);
+  second.shared_cache.up.set(1);
+  second.shared_cache.hits.add(4);
   MetricsSnapshot snapshot;
   snapshot.parents.resize(3);
   add_worker(first, snapshot);
@@ -57,6 +62,9 @@ TEST_CASE("a snapshot sums the workers, parent by parent", "[metrics]") {
   CHECK(snapshot.parents[0].queries == 7);
   CHECK(snapshot.parents[2].timeouts == 2);
   CHECK(snapshot.parents[1].timeouts == 0);
+  CHECK(snapshot.proxy == std::array<std::uint64_t, 4>{0, 3, 0, 1});
+  CHECK(snapshot.shared_cache.up == 2);
+  CHECK(snapshot.shared_cache.hits == 4);
 }
 
 TEST_CASE("ready: a root, or a default parent healthy; forward domains do not count", "[metrics]") {

@@ -14,6 +14,7 @@
 
 #include "resolver/dns/response_builder.hpp"
 #include "resolver/dns/response_parser.hpp"
+#include "resolver/net/proxy_header.hpp"
 #include "support/records.hpp"
 #include "support/scripted_parent.hpp"
 
@@ -43,10 +44,12 @@ Bytes text_query(std::string_view name) {
   return {name.begin(), name.end()};
 }
 
-// Records every reply sent after respond() returned.
+// Records every reply sent after respond() returned, and where it was to go.
 struct Channel : resolver::server::ReplyChannel {
   std::vector<Bytes> sent;
-  Send deferred(const Endpoint&) override {
+  std::vector<Endpoint> sent_to;
+  Send deferred(const Endpoint& to) override {
+    sent_to.push_back(to);
     return [this](std::span<const std::uint8_t> reply) {
       sent.emplace_back(reply.begin(), reply.end());
     };
@@ -518,4 +521,90 @@ TEST_CASE("text queries, refusals, garbage and rate-limited clients have counter
   CHECK(metrics.rate_limited.value() == 1);
   CHECK(answers_from(metrics, AnswerSource::Local) == 1);
   CHECK(answers_from(metrics, AnswerSource::None) == 2);
+}
+
+namespace {
+
+const Endpoint kBalancer{boost::asio::ip::make_address("127.0.0.1"), 41000};
+const Endpoint kRelayedClient{boost::asio::ip::make_address("10.9.8.7"), 5353};
+
+Bytes proxied(const Bytes& request, const Endpoint& client = kRelayedClient) {
+  auto bytes = resolver::net::encode_proxy_header(
+      client, Endpoint{boost::asio::ip::make_address("127.0.0.1"), 53}, false);
+  bytes.insert(bytes.end(), request.begin(), request.end());
+  return bytes;
+}
+
+std::optional<resolver::server::AccessList> cidrs(std::vector<std::string> entries) {
+  std::string bad;
+  return resolver::server::AccessList::parse(entries, bad);
+}
+
+}  // namespace
+
+TEST_CASE("a trusted balancer's PROXY header names the client the rules see",
+          "[responder][proxy]") {
+  auto balancers = cidrs({"127.0.0.0/8"});
+  auto access = cidrs({"10.0.0.0/8"});  // the balancer itself is not allowed to ask
+  Worker worker(false, {&*access, nullptr, &*balancers});
+  auto bytes = proxied(dns_query("host.test"));
+  auto envelope = worker.responder.open_envelope(bytes, kBalancer, Responder::Transport::Udp);
+  REQUIRE(envelope.verdict == Responder::Envelope::Verdict::Proxied);
+  CHECK(envelope.client == kRelayedClient);
+  CHECK(envelope.header_size == 28);
+  Bytes request(bytes.begin() + 28, bytes.end());
+  REQUIRE(worker.respond(request, true, envelope.client).outcome == Responder::Outcome::Reply);
+  CHECK(read_reply(worker.reply, "host.test").answer.rcode == Rcode::NoError);
+
+  // Another client named by the same balancer is outside the access list.
+  auto outside =
+      proxied(dns_query("host.test"), Endpoint{boost::asio::ip::make_address("192.0.2.9"), 1});
+  envelope = worker.responder.open_envelope(outside, kBalancer, Responder::Transport::Udp);
+  REQUIRE(envelope.verdict == Responder::Envelope::Verdict::Proxied);
+  REQUIRE(worker.respond(dns_query("host.test"), true, envelope.client).outcome ==
+          Responder::Outcome::Reply);
+  CHECK(read_reply(worker.reply, "host.test").answer.rcode == Rcode::Refused);
+  CHECK(worker.metrics.proxy.accepted.value() == 2);
+}
+
+TEST_CASE("PROXY headers from others, malformed ones, and a balancer's bare requests are dropped",
+          "[responder][proxy]") {
+  auto balancers = cidrs({"127.0.0.1"});
+  Worker worker(false, {nullptr, nullptr, &*balancers});
+  using Verdict = Responder::Envelope::Verdict;
+  auto open = [&](const Bytes& bytes, const Endpoint& peer,
+                  Responder::Transport transport = Responder::Transport::Udp) {
+    return worker.responder.open_envelope(bytes, peer, transport).verdict;
+  };
+  auto query = dns_query("host.test");
+  CHECK(open(proxied(query), kClient) == Verdict::Drop);  // 192.168.1.10 is no balancer
+  CHECK(open(query, kClient) == Verdict::Plain);          // nor needs to be
+  CHECK(open(query, kBalancer) == Verdict::Drop);         // a balancer must use a header
+  auto broken = proxied(query);
+  broken[12] = 0x11;  // version 1
+  CHECK(open(broken, kBalancer) == Verdict::Drop);
+  auto cut = proxied(query);
+  cut.resize(20);  // a datagram ends where it ends
+  CHECK(open(cut, kBalancer) == Verdict::Drop);
+  // A stream's header may arrive in pieces.
+  CHECK(open(cut, kBalancer, Responder::Transport::Tcp) == Verdict::NeedMore);
+  CHECK(open(Bytes{0x0D, 0x0A}, kClient, Responder::Transport::Tcp) == Verdict::NeedMore);
+  CHECK(open(Bytes{0x00, 0x1D}, kClient, Responder::Transport::Tcp) == Verdict::Plain);
+  CHECK(open(proxied(query), kBalancer, Responder::Transport::Tcp) == Verdict::Proxied);
+  const auto& proxy = worker.metrics.proxy;
+  CHECK(proxy.untrusted.value() == 1);
+  CHECK(proxy.missing.value() == 1);
+  CHECK(proxy.malformed.value() == 2);
+  CHECK(proxy.accepted.value() == 1);
+}
+
+TEST_CASE("a relayed query's pending reply goes back to the balancer", "[responder][proxy]") {
+  Worker worker(true);
+  auto bytes = dns_query("away.test");
+  Responder::Request request{
+      bytes, kRelayedClient, worker.clock.now(), nullptr, Responder::Transport::Udp, &kBalancer};
+  REQUIRE(worker.responder.respond(request, worker.out, worker.channel).outcome ==
+          Responder::Outcome::Pending);
+  REQUIRE(worker.channel.sent_to.size() == 1);
+  CHECK(worker.channel.sent_to[0] == kBalancer);
 }
