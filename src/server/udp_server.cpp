@@ -202,9 +202,20 @@ ReplyChannel::Send UdpServer::deferred(const Endpoint& client) {
 void UdpServer::send(std::span<const std::uint8_t> reply, const Endpoint& client) {
   if (reply.empty()) return;
   // A reply that comes while a batch is being answered (a forward refused at once) joins it.
-  if (in_batch_ && batch_->reply_count < kBatch && reply.size() <= kReplySlot) {
+  // One that comes later (a parent's answer) waits for the end of this turn of the
+  // io_context, so that the replies of every parent answer read in the same turn leave in one
+  // sendmmsg instead of a sendto each.
+  if (reply.size() <= kReplySlot) {
+    if (batch_->reply_count == kBatch) flush();
     std::memcpy(batch_->reply_bytes[batch_->reply_count].data(), reply.data(), reply.size());
     queue_reply(reply.size(), client);
+    if (!in_batch_ && !flush_posted_) {
+      flush_posted_ = true;
+      boost::asio::post(socket_.get_executor(), [this] {
+        flush_posted_ = false;
+        flush();
+      });
+    }
     return;
   }
   boost::system::error_code error;

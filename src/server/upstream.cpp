@@ -21,9 +21,12 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
  public:
   UpstreamQuery(boost::asio::io_context& io, ParentSet& parents, const UpstreamSettings& settings,
                 std::vector<Attempt> attempts, dns::Question question, Upstream::Done done,
-                const Clock& clock, std::vector<ParentCounters>* counters)
+                const Clock& clock, std::vector<ParentCounters>* counters, UdpSocketPool& sockets,
+                std::span<std::uint8_t> receive_buffer)
       : clock_(clock),
         counters_(counters),
+        sockets_(sockets),
+        receive_buffer_(receive_buffer),
         parents_(parents),
         protocol_(settings.protocol),
         // The text protocol has no stream form.
@@ -70,14 +73,12 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   // Returns why the query could not be sent, empty once it is on its way.
   std::string ask_over_udp() {
     boost::system::error_code error;
-    const auto& endpoint = parents_.endpoint(parent());
-    socket_ = udp::socket(socket_.get_executor());
-    socket_.open(endpoint.protocol(), error);
-    if (!error) socket_.connect(endpoint, error);
-    if (!error) {
-      std::size_t size = exchange::encode_query(sent_, request_);
-      socket_.send(boost::asio::buffer(request_.data(), size), 0, error);
-    }
+    auto lease = sockets_.take(parent(), parents_.endpoint(parent()), error);
+    if (error) return error.message();
+    socket_ = std::move(lease.socket);
+    socket_uses_ = lease.uses;
+    std::size_t size = exchange::encode_query(sent_, request_);
+    socket_.send(boost::asio::buffer(request_.data(), size), 0, error);
     if (error) return error.message();
     receive();
     return {};
@@ -104,18 +105,33 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
     return {};
   }
 
+  // Waits for the socket, then reads into the Upstream's buffer and handles the datagram at
+  // once, before anything else can read into it.
   void receive() {
-    socket_.async_receive(
-        boost::asio::buffer(reply_),
-        [self = shared_from_this(), generation = generation_](auto error, std::size_t size) {
-          if (generation != self->generation_ || self->finished_) return;
-          if (error == boost::asio::error::operation_aborted) return;
-          if (error) {
-            self->fail_attempt(error.message());
-            return;
-          }
-          self->on_reply(std::span<const std::uint8_t>(self->reply_.data(), size));
-        });
+    socket_.async_wait(udp::socket::wait_read,
+                       [self = shared_from_this(),
+                        generation = generation_](const boost::system::error_code& error) {
+                         if (generation != self->generation_ || self->finished_) return;
+                         if (error == boost::asio::error::operation_aborted) return;
+                         if (error) {
+                           self->fail_attempt(error.message());
+                           return;
+                         }
+                         boost::system::error_code read_error;
+                         auto buffer = self->receive_buffer_;
+                         std::size_t size = self->socket_.receive(
+                             boost::asio::buffer(buffer.data(), buffer.size()), 0, read_error);
+                         if (read_error == boost::asio::error::would_block ||
+                             read_error == boost::asio::error::try_again) {
+                           self->receive();
+                           return;
+                         }
+                         if (read_error) {
+                           self->fail_attempt(read_error.message());  // a closed port: ECONNREFUSED
+                           return;
+                         }
+                         self->on_reply(std::span<const std::uint8_t>(buffer.data(), size));
+                       });
   }
 
   // The next datagram or message on whichever transport this query is on now.
@@ -216,6 +232,13 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   void finish(UpstreamOutcome outcome) {
     finished_ = true;
     ++generation_;
+    // The socket of an answered UDP attempt serves again; any other is closed below.
+    if (outcome.reached && !tcp_ && socket_.is_open()) {
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+      sockets_.give_back(parent(), {std::move(socket_), socket_uses_ + 1});
+      socket_ = udp::socket(timer_.get_executor());
+    }
     close_transports();
     auto done = std::move(done_);
     done(std::move(outcome));
@@ -223,6 +246,8 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
 
   const Clock& clock_;
   std::vector<ParentCounters>* counters_;  // this worker's, for this route; null: not counted
+  UdpSocketPool& sockets_;
+  std::span<std::uint8_t> receive_buffer_;  // the Upstream's
   ParentSet& parents_;
   exchange::Protocol protocol_;
   bool tcp_only_;
@@ -231,6 +256,7 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   exchange::Query sent_;  // this attempt's, to match its reply
   Upstream::Done done_;
   udp::socket socket_;
+  unsigned socket_uses_ = 0;          // queries socket_ carried before this one
   std::shared_ptr<TcpExchange> tcp_;  // while this attempt is over TCP
   boost::asio::steady_timer timer_;
   std::size_t attempt_ = 0;
@@ -238,11 +264,33 @@ class UpstreamQuery : public std::enable_shared_from_this<UpstreamQuery> {
   bool finished_ = false;
   bool truncated_ = false;  // this attempt got TC=1 over UDP and went on over TCP
   TimePoint started_;
-  std::array<std::uint8_t, 512> request_{};
-  std::array<std::uint8_t, 65536> reply_{};
+  std::array<std::uint8_t, 512> request_;
 };
 
 }  // namespace
+
+UdpSocketPool::Lease UdpSocketPool::take(std::size_t parent, const udp::endpoint& endpoint,
+                                         boost::system::error_code& error) {
+  auto& idle = idle_[parent];
+  if (!idle.empty()) {
+    // At random, so that which port the next query leaves from cannot be told from the last.
+    std::swap(idle[dns::random_id() % idle.size()], idle.back());
+    Lease lease = std::move(idle.back());
+    idle.pop_back();
+    return lease;
+  }
+  Lease lease{udp::socket(io_), 0};
+  lease.socket.open(endpoint.protocol(), error);
+  if (!error) lease.socket.connect(endpoint, error);  // the kernel picks a random port
+  if (!error) lease.socket.non_blocking(true, error);
+  return lease;
+}
+
+void UdpSocketPool::give_back(std::size_t parent, Lease lease) {
+  auto& idle = idle_[parent];
+  if (lease.uses >= kMaxSocketUses || idle.size() >= kMaxIdle) return;  // closed as it goes
+  idle.push_back(std::move(lease));
+}
 
 std::vector<Attempt> plan_attempts(const std::vector<std::size_t>& ranked,
                                    std::chrono::milliseconds budget) {
@@ -264,7 +312,13 @@ std::vector<Attempt> plan_attempts(const std::vector<std::size_t>& ranked,
 
 Upstream::Upstream(boost::asio::io_context& io, ParentSet& parents, UpstreamSettings settings,
                    const Clock& clock, WorkerMetrics* metrics, std::size_t route)
-    : io_(io), parents_(parents), settings_(settings), clock_(clock), metrics_(metrics) {
+    : io_(io),
+      parents_(parents),
+      settings_(settings),
+      clock_(clock),
+      metrics_(metrics),
+      sockets_(io, parents.size()),
+      receive_buffer_(65536) {
   if (metrics_ != nullptr) {
     counters_ = &metrics_->parents.at(route);
     if (counters_->size() != parents_.size())
@@ -276,14 +330,14 @@ void Upstream::query(const dns::Question& question, Done done) {
   if (metrics_ != nullptr) metrics_->upstream_questions.add();
   auto attempts = plan_attempts(parents_.ranked(clock_.now()), settings_.budget);
   std::make_shared<UpstreamQuery>(io_, parents_, settings_, std::move(attempts), question,
-                                  std::move(done), clock_, counters_)
+                                  std::move(done), clock_, counters_, sockets_, receive_buffer_)
       ->start();
 }
 
 void Upstream::query_parent(std::size_t parent, const dns::Question& question, Done done) {
   std::vector<Attempt> attempts{{parent, settings_.budget}};
   std::make_shared<UpstreamQuery>(io_, parents_, settings_, std::move(attempts), question,
-                                  std::move(done), clock_, counters_)
+                                  std::move(done), clock_, counters_, sockets_, receive_buffer_)
       ->start();
 }
 

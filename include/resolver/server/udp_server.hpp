@@ -4,8 +4,10 @@
 // readiness wait (Asio's epoll registration is edge-triggered, so waiting before the socket is
 // drained could sleep through queued queries); the replies of a batch leave in one sendmmsg.
 // After kBatchesPerTurn full batches the loop yields to the io_context so timers and parent
-// replies run. A batch is read in two passes: first every datagram is prepared (the hit path's
-// table slots fetched from memory together), then each is answered.
+// replies run. The replies to forwarded queries, which come from parent answers one handler at
+// a time, are gathered in the same batch and leave in one sendmmsg at the end of the turn.
+// A batch is read in two passes: first every datagram is prepared (the hit path's table slots
+// fetched from memory together), then each is answered.
 #pragma once
 
 #include <array>
@@ -53,7 +55,8 @@ class UdpServer final : private ReplyChannel {
   Responder& responder_;
   const Clock& clock_;
   std::unique_ptr<Batch> batch_;
-  bool in_batch_ = false;  // replies go into the batch, sent by flush()
+  bool in_batch_ = false;      // replies go into the batch, sent by drain()'s flush()
+  bool flush_posted_ = false;  // later replies are in the batch, sent by a posted flush()
 };
 
 }  // namespace resolver::server

@@ -1,11 +1,17 @@
 // Upstream: asks the parents one question, within a bounded time.
 //
-// Each attempt goes out on a fresh UDP socket, `connect()`ed to one parent so the kernel picks
-// an ephemeral port and discards datagrams from anyone else; a DNS attempt carries a fresh
-// random ID. A reply counts only if it is a reply to that ID and repeats the question
-// (RFC 5452); anything else is dropped and the wait goes on. An attempt that times out, finds
-// the parent's port closed, or gets SERVFAIL/REFUSED moves on to the next attempt, on the next
-// parent in ParentSet's ranking when there are several; after the last one the query fails.
+// Each attempt goes out on a UDP socket `connect()`ed to one parent, so the kernel discards
+// datagrams from anyone else, with a fresh random ID and 0x20 letter case. The sockets come from
+// a pool (UdpSocketPool): opening, connecting, registering and closing a socket per query
+// cost more than the rest of a miss, so a socket that carried an answered query goes back to
+// its parent's pool and a later query takes one at random. Each socket's port is an ephemeral
+// port the kernel picked at random when it was opened, and a socket is retired after
+// kMaxSocketUses queries, so the ports rotate; a socket whose attempt failed or timed out is
+// closed, never reused (docs/security.md weighs the trade-off). A reply counts only if it is a
+// reply to that ID and repeats the question (RFC 5452); anything else is dropped and the wait goes
+// on. An attempt that times out, finds the parent's port closed, or gets SERVFAIL/REFUSED moves on
+// to the next attempt, on the next parent in ParentSet's ranking when there are several; after the
+// last one the query fails.
 //
 // A truncated reply (TC=1) is the parent working as it should for an answer too big for UDP:
 // the same attempt asks the same parent again over TCP (RFC 7766 5), with a fresh ID, within
@@ -15,6 +21,8 @@
 // connection of its own (upstream_tcp.hpp says why). The text protocol is UDP only.
 // Nothing here blocks: completion is a callback on the io_context's thread.
 #pragma once
+
+#include <boost/asio/ip/udp.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -65,6 +73,29 @@ class ParentQueries {
   virtual void query(const dns::Question& question, Done done) = 0;
 };
 
+// Idle UDP sockets connected to each parent of one Upstream, on its worker's thread only.
+class UdpSocketPool {
+ public:
+  static constexpr unsigned kMaxSocketUses = 100;  // then the socket is closed: a new port
+  static constexpr std::size_t kMaxIdle = 256;     // per parent; beyond, returned ones close
+
+  struct Lease {
+    boost::asio::ip::udp::socket socket;
+    unsigned uses = 0;  // queries it carried before this one
+  };
+  UdpSocketPool(boost::asio::io_context& io, std::size_t parents) : io_(io), idle_(parents) {}
+  // An idle socket of `parent`, picked at random, or a new one connected to `endpoint`.
+  Lease take(std::size_t parent, const boost::asio::ip::udp::endpoint& endpoint,
+             boost::system::error_code& error);
+  // Back into the pool after an answered query, unless it is worn out or the pool is full.
+  void give_back(std::size_t parent, Lease lease);
+  std::size_t idle(std::size_t parent) const { return idle_[parent].size(); }
+
+ private:
+  boost::asio::io_context& io_;
+  std::vector<std::vector<Lease>> idle_;
+};
+
 class Upstream final : public ParentQueries {
  public:
   // `metrics` (optional): the worker's counters, into which this route's (`route`) questions
@@ -84,6 +115,10 @@ class Upstream final : public ParentQueries {
   const Clock& clock_;
   WorkerMetrics* metrics_ = nullptr;
   std::vector<ParentCounters>* counters_ = nullptr;
+  UdpSocketPool sockets_;
+  // Where every query's UDP reply is read: one at a time on this thread, and each is
+  // handled before the next read, so the queries need no 64 kB buffer of their own.
+  std::vector<std::uint8_t> receive_buffer_;
 };
 
 }  // namespace resolver::server

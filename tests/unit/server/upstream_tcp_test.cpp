@@ -34,6 +34,7 @@ enum class Transport { Udp, Tcp };
 struct Received {
   Transport transport;
   dns::Query query;
+  std::uint16_t source_port = 0;  // over UDP: which of the upstream's sockets it came from
 };
 
 // `count` addresses for the question `query` asks, in its letter case.
@@ -98,8 +99,9 @@ class Parent {
   void receive() {
     udp_.async_receive_from(asio::buffer(buffer_), sender_, [this](auto error, std::size_t size) {
       if (error) return;
-      for (const auto& reply :
-           take(Bytes(buffer_.begin(), buffer_.begin() + size), Transport::Udp)) {
+      auto replies = take(Bytes(buffer_.begin(), buffer_.begin() + size), Transport::Udp);
+      received_.back().source_port = sender_.port();
+      for (const auto& reply : replies) {
         udp_.send_to(asio::buffer(reply), sender_);
       }
       receive();
@@ -291,4 +293,31 @@ TEST_CASE("the worker's counters get each question, each attempt, its failure or
   for (const auto& bucket : counters[2].latency) replies += bucket.value();
   CHECK(replies == 1);
   for (const auto& parent : counters) CHECK(parent.latency_sum_us.value() < 1'000'000);
+}
+
+TEST_CASE("an answered query's socket serves the next; a failed attempt's is closed",
+          "[server][upstream]") {
+  asio::io_context io;
+  bool silent = false;
+  Parent parent(io, [&silent](const dns::Query& query, Transport transport) {
+    if (silent) return std::vector<Bytes>{};
+    return std::vector<Bytes>{reply_to(query, 1, transport == Transport::Tcp)};
+  });
+  ParentSet parents({parent.endpoint()});
+  Upstream upstream(io, parents, {ParentProtocol::Dns, ParentTransport::Udp, 200ms},
+                    system_clock());
+  REQUIRE(ask(io, upstream, "one.example").reached);
+  REQUIRE(ask(io, upstream, "two.example").reached);
+  REQUIRE(parent.received().size() == 2);
+  auto port = parent.received()[0].source_port;
+  CHECK(parent.received()[1].source_port == port);  // one idle socket: taken again
+  // Both the parent's IDs differ, whatever the socket.
+  CHECK(parent.received()[1].query.header.id != parent.received()[0].query.header.id);
+
+  silent = true;
+  CHECK_FALSE(ask(io, upstream, "three.example").reached);  // both attempts time out
+  silent = false;
+  REQUIRE(ask(io, upstream, "four.example").reached);
+  // The timed-out socket was closed, not pooled: the next query needed a new one.
+  CHECK(parent.received().back().source_port != port);
 }
