@@ -32,18 +32,18 @@ class FileDescriptor {
 
 // The whole file with read(2): sized from fstat, grown only for files that report no size or
 // grow while read (pipes, /proc). Returns 0 or an errno value.
-int read_file(const std::string& path, std::unique_ptr<char[]>& buffer, std::size_t& size) {
+int read_file(const std::string& path, BigBytes& buffer, std::size_t& size) {
   FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (file.get() < 0) return errno;
   struct stat info {};
   if (::fstat(file.get(), &info) != 0) return errno;
   // One byte more than the reported size, so reaching the end needs no second buffer.
   std::size_t capacity = static_cast<std::size_t>(std::max<off_t>(info.st_size, 0)) + 1;
-  buffer.reset(new char[capacity]);
+  buffer = make_big_bytes(capacity);
   size = 0;
   for (;;) {
     if (size == capacity) {
-      std::unique_ptr<char[]> larger(new char[capacity * 2]);
+      auto larger = make_big_bytes(capacity * 2);
       std::memcpy(larger.get(), buffer.get(), size);
       buffer = std::move(larger);
       capacity *= 2;
@@ -169,7 +169,7 @@ void CnameLines::check(const LocalRecords& records, std::vector<Diagnostic>& out
 
 void with_file_text(const std::string& path, LoadedRecords& result,
                     const std::function<void(std::string_view)>& parse) {
-  std::unique_ptr<char[]> text;
+  BigBytes text;
   std::size_t size = 0;
   if (int error = read_file(path, text, size); error != 0) {
     result.diagnostics.push_back({path, 0, 0, std::string("cannot read: ") + std::strerror(error)});

@@ -33,7 +33,7 @@ void store_scratch(std::uint8_t* p, std::uint32_t value) {
 
 // Calls visit(scratch, name, length) for each name of `names`, in order.
 template <typename Visit>
-void for_each_name(std::vector<std::uint8_t>& names, Visit visit) {
+void for_each_name(BigVector<std::uint8_t>& names, Visit visit) {
   for (std::size_t at = kScratch; at < names.size();) {
     std::size_t length = stored_length(names.data() + at);
     visit(names.data() + at - kScratch, names.data() + at, length);
@@ -103,7 +103,7 @@ std::size_t find_duplicates(const std::uint8_t* arena, const std::vector<std::ui
 }
 
 // Counting sort, step 1: each name's scratch words become its record count and bytes.
-void count_records(const std::vector<std::uint8_t>& records, std::vector<std::uint8_t>& names) {
+void count_records(const BigVector<std::uint8_t>& records, BigVector<std::uint8_t>& names) {
   for (std::size_t at = 0; at < records.size();) {
     std::size_t size = encoded_size(records.data() + at);
     std::uint8_t* scratch = names.data() + load_scratch(records.data() + at) - kScratch;
@@ -115,7 +115,7 @@ void count_records(const std::vector<std::uint8_t>& records, std::vector<std::ui
 
 // Step 2: the arena with each name and its header in place and room for its records. The
 // scratch words become the block's start and where its next record goes.
-std::vector<std::uint8_t> lay_out(std::vector<std::uint8_t>& names) {
+BigVector<std::uint8_t> lay_out(BigVector<std::uint8_t>& names) {
   std::uint64_t total = 0;
   for_each_name(names, [&](std::uint8_t* scratch, const std::uint8_t*, std::size_t length) {
     std::uint32_t count = load_scratch(scratch);
@@ -126,7 +126,7 @@ std::vector<std::uint8_t> lay_out(std::vector<std::uint8_t>& names) {
     throw std::length_error("local records: " + std::to_string(total) +
                             " bytes of names and records exceed the 4 GiB an offset can address");
   }
-  std::vector<std::uint8_t> arena(static_cast<std::size_t>(total));
+  BigVector<std::uint8_t> arena(static_cast<std::size_t>(total));
   std::uint8_t* out = arena.data();
   for_each_name(names, [&](std::uint8_t* scratch, const std::uint8_t* name, std::size_t length) {
     std::uint32_t count = load_scratch(scratch);
@@ -142,8 +142,8 @@ std::vector<std::uint8_t> lay_out(std::vector<std::uint8_t>& names) {
 
 // Step 3: each record, in file order, after what its name already holds, owner C0 0C and class
 // IN added. Afterwards each name's second scratch word is the end of its block.
-void place_records(const std::vector<std::uint8_t>& records, std::vector<std::uint8_t>& names,
-                   std::vector<std::uint8_t>& arena) {
+void place_records(const BigVector<std::uint8_t>& records, BigVector<std::uint8_t>& names,
+                   BigVector<std::uint8_t>& arena) {
   for (std::size_t at = 0; at < records.size();) {
     const std::uint8_t* record = records.data() + at;
     std::size_t size = encoded_size(record);
@@ -162,7 +162,7 @@ void place_records(const std::vector<std::uint8_t>& records, std::vector<std::ui
 
 // Step 4: only a name with several records can hold duplicates. Its block is rewritten in place,
 // shorter, then every block moves up to close the gaps. Returns how many records went.
-std::size_t merge_duplicates(std::vector<std::uint8_t>& names, std::vector<std::uint8_t>& arena) {
+std::size_t merge_duplicates(BigVector<std::uint8_t>& names, BigVector<std::uint8_t>& arena) {
   std::size_t removed = 0;
   std::vector<std::uint32_t> record_at;
   std::vector<bool> duplicate;
@@ -212,7 +212,7 @@ std::size_t merge_duplicates(std::vector<std::uint8_t>& names, std::vector<std::
 }
 
 // Step 5: the table already finds every name; its offsets now point into the arena.
-void point_into_arena(std::vector<std::uint64_t>& table, const std::vector<std::uint8_t>& names) {
+void point_into_arena(BigVector<std::uint64_t>& table, const BigVector<std::uint8_t>& names) {
   // The names are read in table order, at random addresses: fetch them ahead.
   constexpr std::size_t kAhead = 16;
   for (std::size_t i = 0; i < table.size(); ++i) {
@@ -319,7 +319,7 @@ std::uint32_t LocalRecordsBuilder::intern(std::span<const std::uint8_t> lowercas
 }
 
 void LocalRecordsBuilder::rehash(std::size_t slots) {
-  std::vector<std::uint64_t> table(slots, 0);
+  BigVector<std::uint64_t> table(slots, 0);
   for (std::uint64_t slot : table_) {
     if (slot == 0) continue;
     std::size_t i = home_slot(slot_tag(slot), slots);

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "resolver/dns/message.hpp"
+#include "resolver/records/big_buffer.hpp"
 
 namespace resolver::records {
 
@@ -157,8 +158,8 @@ class LocalRecords {
 
   void index_wildcards();  // build()'s last step when some name starts with `*`
 
-  std::vector<std::uint8_t> arena_;
-  std::vector<std::uint64_t> table_;  // {32-bit hash tag, 32-bit arena offset}; 0 = free slot
+  BigVector<std::uint8_t> arena_;
+  BigVector<std::uint64_t> table_;  // {32-bit hash tag, 32-bit arena offset}; 0 = free slot
   std::size_t record_count_ = 0;
   std::size_t name_count_ = 0;
   std::unique_ptr<const WildcardIndex> wildcards_;  // null: no wildcards
@@ -193,13 +194,13 @@ class LocalRecordsBuilder {
   bool wildcards_ = false;  // some name's first label is `*`
   // Each distinct name once, lower-cased, in order of first appearance, each after 8 bytes of
   // scratch that build() uses for its counting sort.
-  std::vector<std::uint8_t> names_;
+  BigVector<std::uint8_t> names_;
   // {hash tag, offset of the name in names_}: the same layout as LocalRecords::table_, so
   // build() keeps the table and only rewrites the offsets.
-  std::vector<std::uint64_t> table_;
+  BigVector<std::uint64_t> table_;
   // Every record added, in order, each as {offset of its name in names_, type, TTL, RDLENGTH,
   // RDATA}: exactly as long as its encoded form, which build() writes in its place.
-  std::vector<std::uint8_t> records_;
+  BigVector<std::uint8_t> records_;
   // Records whose names are not yet looked up in table_: {tag, offset in records_}, and their
   // lower-cased names one after the other. Looking names up in batches lets the table's cache
   // misses overlap instead of each stalling a line's parse.
