@@ -1,6 +1,8 @@
 // --log-queries=json: one JSON object per query on stdout, apart from the human log.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <memory>
 #include <regex>
 #include <string>
 
@@ -65,18 +67,32 @@ TEST_CASE("the JSON query log (--log-queries=json) has one line per query, DNS a
 TEST_CASE("the JSON lines go to stdout, nothing else does, and --log-level does not mute them",
           "[query-log]") {
   auto records = write_temp_file("json-stdout.txt", "b.example,192.0.2.2,60\n");
-  auto port = free_udp_port();
-  std::string command =
-      "exec '" + binary() + "' server " + std::to_string(port) + " -1 -1 '" + records +
-      "' --listen 127.0.0.1 --threads 1 --log-queries=json --log-level warn 1>&2 2>/dev/null";
-  Process process({"sh", "-c", command});
-  // Asked until it answers, within a deadline: the server's readiness is its first answer.
-  bool answered = false;
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!answered && std::chrono::steady_clock::now() < deadline) {
-    answered = udp_exchange(port, dns_query("b.example", RrType::A), 200ms).has_value();
+  // stderr goes nowhere, so the port cannot be read from the log: a free port is picked, and
+  // picked again if another test's server took it first (this server then exits at once).
+  std::unique_ptr<Process> started;
+  std::uint16_t port = 0;
+  for (int attempt = 0; attempt < 5 && !started; ++attempt) {
+    port = free_udp_port();
+    std::string command =
+        "exec '" + binary() + "' server " + std::to_string(port) + " -1 -1 '" + records +
+        "' --listen 127.0.0.1 --threads 1 --log-queries=json --log-level warn 1>&2 2>/dev/null";
+    auto process = std::make_unique<Process>(std::vector<std::string>{"sh", "-c", command});
+    // Asked until it answers, within a deadline: the server's readiness is its first answer,
+    // and only this server has b.example at 192.0.2.2.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (process->running() && std::chrono::steady_clock::now() < deadline) {
+      auto reply = udp_exchange(port, dns_query("b.example", RrType::A), 200ms);
+      // The answer's RDATA closes the reply (no OPT was asked for): 192.0.2.2.
+      const Bytes address{192, 0, 2, 2};
+      if (reply && reply->size() > address.size() &&
+          std::equal(address.begin(), address.end(), reply->end() - 4)) {
+        started = std::move(process);
+        break;
+      }
+    }
   }
-  REQUIRE(answered);
+  REQUIRE(started);
+  auto& process = *started;
   REQUIRE(process.wait_for_log(R"("name":"b.example")"));
   // Every line that came out is a query's JSON object.
   auto log = process.log();
