@@ -13,7 +13,6 @@
 #include <catch2/catch.hpp>
 #include <deque>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "harness.hpp"
@@ -22,15 +21,9 @@
 
 using namespace harness;
 using test_support::contains;
+using test_support::lines_of;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 std::string quoted(const std::string& word) {
   return "'" + word + "'";

@@ -3,7 +3,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -13,15 +12,9 @@ using namespace resolver::server;
 using resolver::dns::Rcode;
 using resolver::dns::RrType;
 using test_support::contains;
+using test_support::lines_of;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 bool has_line(const std::string& text, const std::string& line) {
   for (const auto& each : lines_of(text)) {
