@@ -428,18 +428,13 @@ std::optional<server::ServerConfig> settle(const ServerCommandLine& line) {
     return std::nullopt;
   }
   if (!line.http.empty()) {
-    // Port 0 (any free port, named in the log) is for tests and trials; parse_host_port reads
-    // peers' addresses, where 0 means nothing, so it is given a stand-in port.
-    std::string_view text = line.http;
-    bool any_port = text.ends_with(":0");
-    auto parsed = net::parse_host_port(
-        any_port ? std::string(text.substr(0, text.size() - 2)) + ":1" : line.http);
+    // Port 0 (any free port, named in the log) is for tests and trials.
+    auto parsed = net::parse_host_port(line.http, net::PortZero::AnyFree);
     if (!parsed.endpoint) {
       spdlog::error("{}--http {}: {}", origin(line, "http"), line.http, parsed.error);
       return std::nullopt;
     }
-    config.http =
-        asio::ip::tcp::endpoint(parsed.endpoint->address(), any_port ? 0 : parsed.endpoint->port());
+    config.http = asio::ip::tcp::endpoint(parsed.endpoint->address(), parsed.endpoint->port());
   }
   if (!line.shared_cache.empty()) {
     auto redis = parse_redis_url(line.shared_cache);

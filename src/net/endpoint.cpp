@@ -35,16 +35,17 @@ EndpointParse resolve_endpoint(std::string_view host, std::uint16_t port) {
   return {results.begin()->endpoint(), {}};
 }
 
-EndpointParse parse_host_port(std::string_view text) {
+EndpointParse parse_host_port(std::string_view text, PortZero zero) {
   // The last colon: an IPv6 address has colons of its own.
   auto colon = text.rfind(':');
   if (colon == std::string_view::npos || text.ends_with(']')) return {std::nullopt, "no port"};
   auto port = text.substr(colon + 1);
   int number = 0;
   auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), number);
-  if (port.empty() || error != std::errc() || end != port.data() + port.size() || number < 1 ||
+  int lowest = zero == PortZero::AnyFree ? 0 : 1;
+  if (port.empty() || error != std::errc() || end != port.data() + port.size() || number < lowest ||
       number > 65535) {
-    return {std::nullopt, fmt::format("port '{}' is not a number from 1 to 65535", port)};
+    return {std::nullopt, fmt::format("port '{}' is not a number from {} to 65535", port, lowest)};
   }
   auto host = text.substr(0, colon);
   // "2001:db8::1:53" could be either address with or without a port: brackets say which.

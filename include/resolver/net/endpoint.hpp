@@ -27,7 +27,12 @@ struct EndpointParse {
 // (blocking: for start-up, not the serving path). The error is the resolver's reason alone.
 EndpointParse resolve_endpoint(std::string_view host, std::uint16_t port);
 
-// "192.0.2.1:53", "[2001:db8::1]:53" or "host.example:53", the port from 1 to 65535.
-EndpointParse parse_host_port(std::string_view text);
+// Whether port 0 is a port: for an address to listen on it asks for any free port; for a peer
+// it means nothing.
+enum class PortZero { Refused, AnyFree };
+
+// "192.0.2.1:53", "[2001:db8::1]:53" or "host.example:53", the port from 1 to 65535 (from 0
+// with PortZero::AnyFree).
+EndpointParse parse_host_port(std::string_view text, PortZero zero = PortZero::Refused);
 
 }  // namespace resolver::net

@@ -68,3 +68,15 @@ TEST_CASE("a host is an address, bracketed or not, or a name resolved once", "[n
   CHECK_FALSE(unknown.endpoint);
   CHECK_FALSE(unknown.error.empty());
 }
+
+TEST_CASE("port 0 is refused for a peer and means any free port where asked for", "[net]") {
+  auto peer = parse_host_port("127.0.0.1:0");
+  CHECK_FALSE(peer.endpoint);
+  CHECK(peer.error == "port '0' is not a number from 1 to 65535");
+  auto listen = parse_host_port("127.0.0.1:0", PortZero::AnyFree);
+  REQUIRE(listen.endpoint);
+  CHECK(*listen.endpoint == udp::endpoint(make_address("127.0.0.1"), 0));
+  CHECK(parse_host_port("[::1]:9153", PortZero::AnyFree).endpoint->port() == 9153);
+  CHECK(parse_host_port("127.0.0.1:-1", PortZero::AnyFree).error ==
+        "port '-1' is not a number from 0 to 65535");
+}
