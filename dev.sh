@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PACKAGES=(cmake ninja-build g++ libboost1.81-dev libcli11-dev libfmt-dev libspdlog-dev catch2
-  libhiredis-dev)
+  libhiredis-dev libjemalloc-dev)
 # Sanitizer and fuzzing builds use clang; the integration tests drive real peers (dig, kdig,
 # Unbound, dnsmasq, Prometheus and promtool, and for the fleet dnsdist and redis-server); the
 # package tests build and install the .deb (dpkg-dev), check the unit (systemd) and the man page
