@@ -12,7 +12,14 @@ using asio::ip::udp;
 
 std::string endpoint_text(const udp::endpoint& endpoint) {
   const auto& address = endpoint.address();
-  if (address.is_v6()) return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
+  if (address.is_v6()) {
+    auto v6 = address.to_v6();
+    if (v6.is_v4_mapped()) {
+      auto v4 = asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+      return fmt::format("{}:{}", v4.to_string(), endpoint.port());
+    }
+    return fmt::format("[{}]:{}", address.to_string(), endpoint.port());
+  }
   return fmt::format("{}:{}", address.to_string(), endpoint.port());
 }
 

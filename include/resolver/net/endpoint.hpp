@@ -1,8 +1,10 @@
 // Socket addresses as people write them, both ways.
 //
 // endpoint_text formats: "192.0.2.1:53" or "[2001:db8::1]:53" (RFC 3986 3.2.2 brackets, so the
-// port cannot be read as part of the address); the one formatter of addresses for the server,
-// the client and the CLI. resolve_endpoint and parse_host_port read them back, for the
+// port cannot be read as part of the address); an IPv4-mapped IPv6 address (an IPv4 client of
+// a dual-stack socket) is written as the IPv4 address it is, as a PROXY header's client or an
+// IPv4-only socket's would be. The one formatter of addresses for the server, the client and
+// the CLI. resolve_endpoint and parse_host_port read them back, for the
 // client's SERVER PORT and the server's --parent, so both accept the same forms: an IPv4 or
 // IPv6 address (IPv6 optionally in brackets), or a host name resolved once, at the call.
 #pragma once

@@ -18,6 +18,12 @@ TEST_CASE("endpoints are written with IPv6 in brackets", "[net]") {
   CHECK(endpoint_text(udp::endpoint(make_address("2001:db8::1"), 53)) == "[2001:db8::1]:53");
 }
 
+TEST_CASE("an IPv4 client of a dual-stack socket is written as IPv4", "[net]") {
+  CHECK(endpoint_text(udp::endpoint(make_address("::ffff:192.0.2.1"), 40000)) == "192.0.2.1:40000");
+  // Only the mapped form: the deprecated IPv4-compatible ::192.0.2.1 stays IPv6.
+  CHECK(endpoint_text(udp::endpoint(make_address("::192.0.2.1"), 53)) == "[::192.0.2.1]:53");
+}
+
 TEST_CASE("HOST:PORT takes IPv4, bracketed IPv6 and names", "[net]") {
   auto v4 = parse_host_port("192.0.2.1:53");
   REQUIRE(v4.endpoint);
