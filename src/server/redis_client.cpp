@@ -122,7 +122,10 @@ void RedisClient::fail(std::string_view why) {
   auto waiting = std::move(pending_);
   pending_.clear();
   for (auto& command : waiting) {
-    if (command.done && !command.expired) command.done({Reply::Kind::Failed, std::string(why)});
+    if (!command.done || command.expired) continue;
+    // A lookup the failure cut short is an error outcome; the failure itself is counted above.
+    if (counters_ != nullptr) counters_->errors.add();
+    command.done({Reply::Kind::Failed, std::string(why)});
   }
 }
 

@@ -46,7 +46,9 @@ void SharedCache::query(const dns::Question& question, Done done) {
     } else if (reply.kind == Kind::Nil) {
       count(counters_, &SharedCacheCounters::misses);
     } else if (reply.kind != Kind::Failed) {
-      count(counters_, &SharedCacheCounters::errors);  // timeouts are RedisClient's to count
+      // A Failed lookup (timed out, or cut short by a failed connection) is RedisClient's to
+      // count.
+      count(counters_, &SharedCacheCounters::errors);
       spdlog::debug("shared cache: GET {}: {}", question.name.to_text(), reply.text);
     }
     ask_parents(question, std::move(*shared_done));

@@ -242,6 +242,7 @@ TEST_CASE("Redis going away fails the waiting lookup at once and is retried in t
   run_until(fixture.io, [&] { return fixture.parent.questions.size() == 1; });
   CHECK(fixture.counters.failures.value() == 1);
   CHECK(fixture.counters.timeouts.value() == 0);  // it did not wait for its timeout
+  CHECK(fixture.counters.errors.value() == 1);    // the lookup is counted, as an error
   // Stores are skipped while it is down; the parents' answer still goes to the client.
   fixture.parent.answer(0, "192.0.2.5");
   REQUIRE(fixture.outcomes.front());
