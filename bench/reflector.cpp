@@ -1,8 +1,14 @@
 // reflector: the benchmark's ceiling. A UDP DNS "server" that does no lookup work.
 //
-//   reflector PORT [ADDRESS]      (default address 127.0.0.1; PORT 0 = any free port)
+//   reflector PORT [ADDRESS [WAIT]]   (default address 127.0.0.1; PORT 0 = any free port)
 //
-// One thread, one socket, recvmmsg/sendmmsg in batches of up to kBatch datagrams. Every
+// One thread, one socket, recvmmsg/sendmmsg in batches of up to kBatch datagrams. WAIT says how
+// it waits for queries, to measure what an event loop costs at one query per wakeup
+// (bench/wait-floor):
+//   recvmmsg     blocking in recvmmsg (the default: the ceiling)
+//   epoll        epoll_wait on a level-triggered registration, then recvmmsg(MSG_DONTWAIT)
+//   epoll-rearm  an edge-triggered registration re-armed with EPOLL_CTL_MOD before each
+//                epoll_wait, as Boost.Asio's async_wait does Every
 // datagram that looks like a DNS query (QR clear, one question, uncompressed name) is answered
 // in place: the header and question are kept (so the ID, the question and the client's letter
 // case come back as sent), QR/AA/RA are set, everything after the question is cut, one fixed
@@ -15,6 +21,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -73,12 +80,24 @@ std::size_t reflect(std::uint8_t* buffer, std::size_t size) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || argc > 3) {
-    std::fprintf(stderr, "usage: %s PORT [ADDRESS]\n", argv[0]);
+  if (argc < 2 || argc > 4) {
+    std::fprintf(stderr, "usage: %s PORT [ADDRESS [recvmmsg|epoll|epoll-rearm]]\n", argv[0]);
     return 2;
   }
   int port = std::atoi(argv[1]);
-  const char* address = argc == 3 ? argv[2] : "127.0.0.1";
+  const char* address = argc >= 3 ? argv[2] : "127.0.0.1";
+  enum class Wait { Recvmmsg, Epoll, EpollRearm };
+  Wait wait = Wait::Recvmmsg;
+  if (argc == 4) {
+    if (std::strcmp(argv[3], "epoll") == 0)
+      wait = Wait::Epoll;
+    else if (std::strcmp(argv[3], "epoll-rearm") == 0)
+      wait = Wait::EpollRearm;
+    else if (std::strcmp(argv[3], "recvmmsg") != 0) {
+      std::fprintf(stderr, "reflector: %s: not a way to wait\n", argv[3]);
+      return 2;
+    }
+  }
   sockaddr_in bind_to{};
   bind_to.sin_family = AF_INET;
   bind_to.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -109,11 +128,31 @@ int main(int argc, char** argv) {
     in[i].msg_hdr.msg_name = &peers[i];
   }
   std::array<iovec, kBatch> replies{};
+  int poller = -1;
+  epoll_event registration{};
+  if (wait != Wait::Recvmmsg) {
+    poller = epoll_create1(EPOLL_CLOEXEC);
+    registration.events = wait == Wait::EpollRearm ? EPOLLIN | EPOLLET : EPOLLIN;
+    registration.data.fd = fd;
+    if (poller < 0 || epoll_ctl(poller, EPOLL_CTL_ADD, fd, &registration) != 0) {
+      std::perror("reflector: epoll");
+      return 1;
+    }
+  }
   while (true) {
+    if (wait != Wait::Recvmmsg) {
+      if (wait == Wait::EpollRearm) epoll_ctl(poller, EPOLL_CTL_MOD, fd, &registration);
+      epoll_event ready{};
+      if (epoll_wait(poller, &ready, 1, -1) < 0 && errno != EINTR) {
+        std::perror("reflector: epoll_wait");
+        return 1;
+      }
+    }
     for (int i = 0; i < kBatch; ++i) in[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    int received = recvmmsg(fd, in.data(), kBatch, MSG_WAITFORONE, nullptr);
+    int received = recvmmsg(fd, in.data(), kBatch,
+                            wait == Wait::Recvmmsg ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
     if (received < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR || errno == EAGAIN) continue;
       std::perror("reflector: recvmmsg");
       return 1;
     }
