@@ -2,6 +2,10 @@
 // real Prometheus server.
 #include <catch2/catch.hpp>
 
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <regex>
 #include <string>
@@ -19,6 +23,39 @@ namespace {
 
 const std::string kRecords = "local.example,192.0.2.1,60\n";
 
+// One keep-alive connection to --http, for the tests that look past one reply's status and body.
+class Connection {
+ public:
+  explicit Connection(std::uint16_t port) {
+    socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  }
+  void send(http::verb method, const std::string& target, std::size_t padding = 0) {
+    http::request<http::empty_body> request{method, target, 11};
+    request.set(http::field::host, "127.0.0.1");
+    if (padding > 0) request.set("X-Padding", std::string(padding, 'x'));
+    http::write(socket_, request);
+  }
+  // `head`: the reply to a HEAD, whose Content-Length announces a body that does not follow.
+  http::response<http::string_body> receive(bool head = false) {
+    http::response_parser<http::string_body> parser;
+    parser.skip(head);
+    http::read(socket_, buffer_, parser);
+    return parser.release();
+  }
+  // Whether the server has closed its side: a read meets the end of the stream.
+  bool closed() {
+    boost::system::error_code error;
+    std::array<char, 64> scratch{};
+    while (!error) socket_.read_some(boost::asio::buffer(scratch), error);
+    return error == boost::asio::error::eof;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::socket socket_{io_};
+  boost::beast::flat_buffer buffer_;
+};
+
 }  // namespace
 
 TEST_CASE("/health answers 200, other paths 404 and other methods 405", "[metrics]") {
@@ -33,6 +70,41 @@ TEST_CASE("/health answers 200, other paths 404 and other methods 405", "[metric
   auto metrics = http_request(port, "/metrics");
   CHECK(metrics.status == 200);
   CHECK(metrics.content_type == "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST_CASE("HEAD gets GET's headers without the body; a 405 says which methods are allowed",
+          "[metrics]") {
+  ResolverServer server(write_temp_file("http-head.txt", kRecords), std::nullopt,
+                        {"--http", "127.0.0.1:0"});
+  Connection connection(http_port(server.process()));
+  connection.send(http::verb::head, "/metrics");
+  auto head = connection.receive(true);
+  CHECK(head.result_int() == 200);
+  CHECK(head[http::field::content_type] == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(std::stoul(std::string(head[http::field::content_length])) > 100);
+  // No body followed the headers: the next reply on the connection is /health's, intact.
+  connection.send(http::verb::get, "/health");
+  auto health = connection.receive();
+  CHECK(health.result_int() == 200);
+  CHECK(health.body() == "ok\n");
+  connection.send(http::verb::post, "/metrics");
+  auto post = connection.receive();
+  CHECK(post.result_int() == 405);
+  CHECK(post[http::field::allow] == "GET, HEAD");
+}
+
+TEST_CASE("a request whose headers are too large gets a 400 and the connection closed",
+          "[metrics]") {
+  ResolverServer server(write_temp_file("http-large.txt", kRecords), std::nullopt,
+                        {"--http", "127.0.0.1:0"});
+  auto port = http_port(server.process());
+  Connection connection(port);
+  connection.send(http::verb::get, "/metrics", 16 * 1024);
+  auto reply = connection.receive();
+  CHECK(reply.result_int() == 400);
+  CHECK_FALSE(reply.keep_alive());
+  CHECK(connection.closed());
+  CHECK(http_request(port, "/health").status == 200);  // and the endpoint goes on serving
 }
 
 TEST_CASE("a real scrape passes promtool check metrics", "[metrics]") {
@@ -88,7 +160,8 @@ TEST_CASE("/ready: a root is ready; a child whose only parent fails is not", "[m
   auto port = http_port(child.process());
   dig(child.port(), {"far.example", "A"});
   CHECK(wait_until([&] { return http_request(port, "/ready").status == 503; }, 10s));
-  CHECK(contains(http_request(port, "/ready").body, "not ready"));
+  CHECK(http_request(port, "/ready").body ==
+        "not ready: no default parent is healthy (1 marked down, 0 in a loop)\n");
   CHECK(sample(http_request(port, "/metrics").body, "resolver_ready") == 0);
 }
 
