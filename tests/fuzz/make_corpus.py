@@ -107,6 +107,14 @@ SEEDS = {
         b"fe80::1%eth0 router\n2001:db8::10 nas.lab.example\n",
         "bad": b"300.1.1.1 a\n192.0.2.1\n192.0.2.1 bad!name\n1.2.3.4%x y\nfe80::1% z\n",
     },
+    "fuzz_config_file": {
+        "example": (HERE.parent.parent / "dist" / "resolver.toml").read_bytes(),
+        "arrays": b'port = 1199\nparent-ip = "127.0.0.1"\nforward = [\n'
+        b'  "corp.example=10.0.0.53",  # comment\n  \'lab.example=10.1.0.53\',\n]\n'
+        b"recursion = true\ncache-size = 50_000\nmin-ttl = +1e3\n",
+        "mistakes": b'[server]\nkey.dotted = 1\nname = unquoted\ns = "esc\\q"\n'
+        b'port = 1\nport = 2\nlist = [1, [2]]\nopen = [\n',
+    },
 }
 # The hit path's codec takes the same datagrams; its target checks them against parse_query.
 SEEDS["fuzz_plain_query"] = SEEDS["fuzz_query_parser"]
