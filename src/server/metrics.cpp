@@ -82,7 +82,8 @@ void add_worker(const WorkerMetrics& worker, MetricsSnapshot& into) {
   for (std::size_t s = 0; s < kAnswerSources; ++s) into.answers[s] += worker.answers[s].value();
   into.rate_limited += worker.rate_limited.value();
   into.refused += worker.refused.value();
-  into.malformed += worker.malformed.value();
+  for (std::size_t p = 0; p < kQueryProtocols; ++p)
+    into.malformed[p] += worker.malformed[p].value();
   into.upstream_questions += worker.upstream_questions.value();
   into.proxy[0] += worker.proxy.accepted.value();
   into.proxy[1] += worker.proxy.untrusted.value();

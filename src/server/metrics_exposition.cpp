@@ -82,6 +82,14 @@ void queries(Exposition& out, const MetricsSnapshot& snapshot) {
                  snapshot.responses[p][r]);
     }
   }
+  out.family("resolver_malformed_total", "counter",
+             "Requests dropped or answered FORMERR because their bytes could not be read, by "
+             "protocol.");
+  for (std::size_t p = 0; p < kQueryProtocols; ++p) {
+    out.sample("resolver_malformed_total",
+               fmt::format("protocol=\"{}\"", protocol_label(static_cast<QueryProtocol>(p))),
+               snapshot.malformed[p]);
+  }
   out.family("resolver_answers_total", "counter",
              "Replies by where their answer came from: local data, the cache, a stale cache "
              "entry, the parents, or none (refused, malformed, no recursion).");
@@ -100,9 +108,6 @@ void queries(Exposition& out, const MetricsSnapshot& snapshot) {
                  snapshot.rate_limited},
            Plain{"resolver_refused_total", "Queries refused because the client is not allowed.",
                  snapshot.refused},
-           Plain{"resolver_malformed_total",
-                 "Requests dropped or answered FORMERR because their bytes could not be read.",
-                 snapshot.malformed},
            Plain{"resolver_upstream_questions_total",
                  "Questions sent to the parents (identical questions in flight count once).",
                  snapshot.upstream_questions},

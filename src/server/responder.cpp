@@ -222,13 +222,11 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
   auto parse = dns::parse_query(request.bytes);
   const auto protocol = dns_over(request.transport);
   if (parse.action == dns::QueryParse::Action::Drop) {
-    if (parts_.metrics != nullptr) parts_.metrics->malformed.add();
+    count_malformed(protocol);
     return {};
   }
   if (parse.action == dns::QueryParse::Action::Reject) {
-    if (parts_.metrics != nullptr && parse.rcode == dns::Rcode::FormErr) {
-      parts_.metrics->malformed.add();
-    }
+    if (parse.rcode == dns::Rcode::FormErr) count_malformed(protocol);
     Served served{protocol, std::nullopt, parse.rcode, AnswerSource::None, 0};
     count(served);
     if (logging()) log(served, request.client, request.now, {});
@@ -285,7 +283,7 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
     return {Outcome::Pending, 0};
   };
   if (!name) {
-    if (parts_.metrics != nullptr) parts_.metrics->malformed.add();
+    count_malformed(QueryProtocol::Text);
     Served served{QueryProtocol::Text, std::nullopt, dns::Rcode::FormErr, AnswerSource::None, 0};
     count(served);
     if (logging()) log(served, request.client, request.now, {}, text::kFormErrReply);
@@ -358,6 +356,11 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
     });
   }
   return {Outcome::Pending, 0};
+}
+
+void Responder::count_malformed(QueryProtocol protocol) {
+  if (parts_.metrics != nullptr)
+    parts_.metrics->malformed[static_cast<std::size_t>(protocol)].add();
 }
 
 void Responder::count(const Served& served) {

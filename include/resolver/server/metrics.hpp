@@ -103,9 +103,10 @@ struct WorkerMetrics {
   std::array<std::array<Counter, kTypeSlots>, kQueryProtocols> queries;
   std::array<std::array<Counter, kRcodeSlots>, kQueryProtocols> responses;
   std::array<Counter, kAnswerSources> answers;
-  Counter rate_limited;        // dropped by the rate limiter
-  Counter refused;             // REFUSED by the access list
-  Counter malformed;           // dropped or answered FORMERR for their bytes
+  Counter rate_limited;  // dropped by the rate limiter
+  Counter refused;       // REFUSED by the access list
+  // By protocol (QueryProtocol's order): dropped or answered FORMERR for their bytes.
+  std::array<Counter, kQueryProtocols> malformed;
   Counter upstream_questions;  // questions this worker sent to parents (coalesced: one each)
   ProxyCounters proxy;
   SharedCacheCounters shared_cache;
@@ -120,7 +121,7 @@ struct MetricsSnapshot {
   std::array<std::uint64_t, kAnswerSources> answers{};
   std::uint64_t rate_limited = 0;
   std::uint64_t refused = 0;
-  std::uint64_t malformed = 0;
+  std::array<std::uint64_t, kQueryProtocols> malformed{};
   std::uint64_t upstream_questions = 0;
   // PROXY v2 headers: accepted, untrusted, malformed, missing (ProxyCounters' order).
   std::array<std::uint64_t, 4> proxy{};

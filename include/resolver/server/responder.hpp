@@ -196,6 +196,7 @@ class Responder {
     std::size_t answers = 0;
   };
   void count(const Served& served);
+  void count_malformed(QueryProtocol protocol);
   bool logging() const { return parts_.log_queries != QueryLogFormat::Off; }
   void log(const Served& served, const Endpoint& client, TimePoint received, std::string name,
            std::string_view text_reply = {}) const;

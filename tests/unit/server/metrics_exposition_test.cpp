@@ -30,6 +30,7 @@ MetricsSnapshot snapshot() {
   snapshot.responses[static_cast<std::size_t>(QueryProtocol::Tcp)][rcode_slot(Rcode::NxDomain)] = 3;
   snapshot.answers[static_cast<std::size_t>(AnswerSource::Stale)] = 4;
   snapshot.rate_limited = 5;
+  snapshot.malformed[static_cast<std::size_t>(QueryProtocol::Tcp)] = 4;
   snapshot.proxy = {11, 12, 13, 14};
   snapshot.shared_cache.hits = 21;
   snapshot.shared_cache.timeouts = 22;
@@ -66,6 +67,8 @@ TEST_CASE("every family has HELP and TYPE, and every series of the snapshot its 
   CHECK(has_line(text, R"(resolver_responses_total{protocol="tcp",rcode="NXDOMAIN"} 3)"));
   CHECK(has_line(text, R"(resolver_answers_total{source="stale"} 4)"));
   CHECK(has_line(text, "resolver_rate_limited_total 5"));
+  CHECK(has_line(text, R"(resolver_malformed_total{protocol="tcp"} 4)"));
+  CHECK(has_line(text, R"(resolver_malformed_total{protocol="udp"} 0)"));
   CHECK(has_line(text, R"(resolver_proxy_headers_total{outcome="accepted"} 11)"));
   CHECK(has_line(text, R"(resolver_proxy_headers_total{outcome="missing"} 14)"));
   CHECK(has_line(text, R"(resolver_shared_cache_lookups_total{outcome="hit"} 21)"));

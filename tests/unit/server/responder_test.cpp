@@ -515,7 +515,8 @@ TEST_CASE("text queries, refusals, garbage and rate-limited clients have counter
   CHECK(queries_of(metrics, QueryProtocol::Text, resolver::server::kTextTypeSlot) == 2);
   CHECK(responses_of(metrics, QueryProtocol::Text, Rcode::NoError) == 1);
   CHECK(responses_of(metrics, QueryProtocol::Text, Rcode::FormErr) == 1);
-  CHECK(metrics.malformed.value() == 2);
+  CHECK(metrics.malformed[static_cast<std::size_t>(QueryProtocol::Text)].value() == 1);
+  CHECK(metrics.malformed[static_cast<std::size_t>(QueryProtocol::Udp)].value() == 1);
   CHECK(metrics.refused.value() == 1);
   CHECK(responses_of(metrics, QueryProtocol::Udp, Rcode::Refused) == 1);
   CHECK(metrics.rate_limited.value() == 1);
