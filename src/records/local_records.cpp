@@ -144,7 +144,8 @@ bool LocalRecords::has_reverse_index() const {
 
 std::size_t LocalRecords::memory_bytes() const {
   return sizeof *this + arena_.capacity() + table_.capacity() * sizeof(std::uint64_t) +
-         (wildcards_ ? wildcards_->memory_bytes() : 0);
+         (wildcards_ ? wildcards_->memory_bytes() : 0) +
+         (has_reverse_index() ? reverse_->index->memory_bytes() : 0);
 }
 
 }  // namespace resolver::records

@@ -145,6 +145,13 @@ TEST_CASE("the reverse index is built once, whichever thread asks first", "[reve
   CHECK(empty.reverse_index().size() == 0);
 }
 
+TEST_CASE("once built, the reverse index counts in the set's memory", "[reverse]") {
+  auto zone = Zone().address("host.lan", "10.0.0.1").address("nas.lan", "2001:db8::10").build();
+  auto before = zone->memory_bytes();
+  const auto& index = zone->reverse_index();
+  CHECK(zone->memory_bytes() == before + index.memory_bytes());
+}
+
 TEST_CASE("RFC 6303 zones are private reverse zones; public reverse names are not",
           "[reverse][private]") {
   struct Case {
