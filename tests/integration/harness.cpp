@@ -21,6 +21,8 @@
 #include "resolver/dns/address.hpp"
 #include "resolver/dns/query_parser.hpp"
 #include "resolver/dns/response_builder.hpp"
+#include "resolver/dns/response_parser.hpp"
+#include "support/records.hpp"
 
 namespace harness {
 namespace {
@@ -304,6 +306,14 @@ std::optional<Bytes> udp_exchange(std::uint16_t port, const Bytes& request,
 resolver::dns::Header header_of(const Bytes& message) {
   resolver::dns::WireReader reader(message);
   return resolver::dns::Header::read(reader);
+}
+
+std::vector<std::string> addresses_in(const std::optional<Bytes>& reply, const std::string& name) {
+  if (!reply) return {};
+  auto parsed = resolver::dns::parse_upstream_reply(*reply, header_of(*reply).id,
+                                                    test_support::question(name));
+  if (parsed.status != resolver::dns::ReplyStatus::Accepted) return {};
+  return test_support::addresses(parsed.answer);
 }
 
 std::optional<std::uint16_t> extended_error_of(const Bytes& reply) {

@@ -97,6 +97,8 @@ class ResolverServer {
 
 // The header of a DNS message (which must be at least 12 bytes).
 resolver::dns::Header header_of(const Bytes& message);
+// The addresses of a reply to an A query for `name`; empty when there is none or it failed.
+std::vector<std::string> addresses_in(const std::optional<Bytes>& reply, const std::string& name);
 // The Extended DNS Error info code in a reply's OPT record, if any (RFC 8914).
 std::optional<std::uint16_t> extended_error_of(const Bytes& reply);
 

@@ -12,50 +12,69 @@ using test_support::contains;
 
 namespace {
 
-// Waits until the peer on `port` answers a query: that is when it is ready.
-bool wait_until_answering(std::uint16_t port, const std::string& name, Process& peer) {
+// Whether the peer on `port` answers `name` with `address` before it exits or 15 s pass: it is
+// ready then. Only that answer counts, so a server of another test that got the same port is
+// not taken for the peer.
+bool answers_with(std::uint16_t port, const std::string& name, const std::string& address,
+                  Process& peer) {
   auto deadline = std::chrono::steady_clock::now() + 15s;
   while (std::chrono::steady_clock::now() < deadline && peer.running()) {
-    if (udp_exchange(port, dns_query(name, RrType::A), 200ms)) return true;
+    auto reply = udp_exchange(port, dns_query(name, RrType::A), 200ms);
+    if (addresses_in(reply, name) == std::vector<std::string>{address}) return true;
   }
   return false;
 }
 
-// An Unbound that serves peer.example itself and forwards everything else to `forward_port`.
-std::unique_ptr<Process> start_unbound(std::uint16_t port,
-                                       std::optional<std::uint16_t> forward_port,
-                                       const std::string& tag) {
+// An Unbound that serves peer.example itself and forwards everything else to `forward_port`,
+// on a port of its own. The port free_udp_port() found can be taken before Unbound binds it
+// (by a server that another test starts on port 0 at the same moment): Unbound then exits, and
+// is started again on another port. It is ready once it gives www.peer.example's address,
+// which no other server gives.
+struct Unbound {
+  std::unique_ptr<Process> process;
+  std::uint16_t port = 0;
+};
+
+Unbound start_unbound(std::optional<std::uint16_t> forward_port, const std::string& tag) {
   REQUIRE(have_program("unbound"));  // installed by ./dev.sh test
-  std::string config =
-      "server:\n"
-      "  interface: 127.0.0.1\n"
-      "  port: " +
-      std::to_string(port) +
-      "\n"
-      "  do-ip6: no\n"
-      "  do-daemonize: no\n"
-      "  chroot: \"\"\n"
-      "  username: \"\"\n"
-      "  directory: \"" +
-      temp_dir() +
-      "\"\n"
-      "  pidfile: \"\"\n"
-      "  use-syslog: no\n"
-      "  logfile: \"\"\n"
-      "  verbosity: 0\n"
-      "  module-config: \"iterator\"\n"
-      "  do-not-query-localhost: no\n"
-      "  access-control: 127.0.0.0/8 allow\n"
-      "  local-zone: \"peer.example.\" static\n"
-      "  local-data: \"www.peer.example. 300 IN A 198.51.100.7\"\n";
-  if (forward_port) {
-    config += "forward-zone:\n  name: \".\"\n  forward-addr: 127.0.0.1@" +
-              std::to_string(*forward_port) + "\n";
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto port = free_udp_port();
+    std::string config =
+        "server:\n"
+        "  interface: 127.0.0.1\n"
+        "  port: " +
+        std::to_string(port) +
+        "\n"
+        "  do-ip6: no\n"
+        "  do-daemonize: no\n"
+        "  chroot: \"\"\n"
+        "  username: \"\"\n"
+        "  directory: \"" +
+        temp_dir() +
+        "\"\n"
+        "  pidfile: \"\"\n"
+        "  use-syslog: no\n"
+        "  logfile: \"\"\n"
+        "  verbosity: 0\n"
+        "  module-config: \"iterator\"\n"
+        "  do-not-query-localhost: no\n"
+        "  access-control: 127.0.0.0/8 allow\n"
+        "  local-zone: \"peer.example.\" static\n"
+        "  local-data: \"www.peer.example. 300 IN A 198.51.100.7\"\n";
+    if (forward_port) {
+      config += "forward-zone:\n  name: \".\"\n  forward-addr: 127.0.0.1@" +
+                std::to_string(*forward_port) + "\n";
+    }
+    auto path = write_temp_file("unbound-" + tag + ".conf", config);
+    auto unbound = std::make_unique<Process>(std::vector<std::string>{"unbound", "-d", "-c", path});
+    if (answers_with(port, "www.peer.example", "198.51.100.7", *unbound)) {
+      return {std::move(unbound), port};
+    }
+    INFO("Unbound on port " << port << " did not answer: " << unbound->log());
+    CHECK_FALSE(unbound->running());  // only a lost port is tried again
   }
-  auto path = write_temp_file("unbound-" + tag + ".conf", config);
-  auto unbound = std::make_unique<Process>(std::vector<std::string>{"unbound", "-d", "-c", path});
-  REQUIRE(wait_until_answering(port, "www.peer.example", *unbound));
-  return unbound;
+  FAIL("Unbound did not start in 5 attempts");
+  return {};
 }
 
 const std::string kRecords =
@@ -65,8 +84,8 @@ const std::string kRecords =
 }  // namespace
 
 TEST_CASE("Unbound works as the parent of a resolver", "[peers]") {
-  auto unbound_port = free_udp_port();
-  auto unbound = start_unbound(unbound_port, std::nullopt, "parent");
+  auto unbound = start_unbound(std::nullopt, "parent");
+  auto unbound_port = unbound.port;
   ResolverServer child(write_temp_file("below-unbound.txt", kRecords), unbound_port);
   auto port = std::to_string(child.port());
   auto result = run({binary(), "client", "127.0.0.1", port, "www.peer.example"});
@@ -80,8 +99,8 @@ TEST_CASE("Unbound works as the parent of a resolver", "[peers]") {
 }
 
 TEST_CASE("our client asks Unbound directly", "[peers]") {
-  auto unbound_port = free_udp_port();
-  auto unbound = start_unbound(unbound_port, std::nullopt, "direct");
+  auto unbound = start_unbound(std::nullopt, "direct");
+  auto unbound_port = unbound.port;
   auto result =
       run({binary(), "client", "127.0.0.1", std::to_string(unbound_port), "www.peer.example"});
   CHECK(result.exit_code == 0);
@@ -90,8 +109,8 @@ TEST_CASE("our client asks Unbound directly", "[peers]") {
 
 TEST_CASE("Unbound forwards to a resolver and gets its answers", "[peers]") {
   ResolverServer resolver(write_temp_file("above-unbound.txt", kRecords), std::nullopt);
-  auto unbound_port = free_udp_port();
-  auto unbound = start_unbound(unbound_port, resolver.port(), "forwarder");
+  auto unbound = start_unbound(resolver.port(), "forwarder");
+  auto unbound_port = unbound.port;
   auto dig = run(
       {"dig", "@127.0.0.1", "-p", std::to_string(unbound_port), "+short", "ours.example", "AAAA"});
   CHECK(dig.out == "2001:db8::21\n");
@@ -108,7 +127,7 @@ TEST_CASE("dnsmasq uses a resolver as its upstream and caches its answers", "[pe
                    "--no-hosts", "--port=" + std::to_string(dnsmasq_port),
                    "--listen-address=127.0.0.1", "--bind-interfaces", "--pid-file=", "--user=root",
                    "--server=127.0.0.1#" + std::to_string(resolver.port()), "--log-facility=-"});
-  REQUIRE(wait_until_answering(dnsmasq_port, "ours.example", dnsmasq));
+  REQUIRE(answers_with(dnsmasq_port, "ours.example", "192.0.2.21", dnsmasq));
   auto port = std::to_string(dnsmasq_port);
   auto result = run({binary(), "client", "127.0.0.1", port, "--type", "AAAA", "ours.example"});
   CHECK(result.exit_code == 0);

@@ -50,15 +50,6 @@ Rcode rcode_of(const Bytes& reply) {
   return static_cast<Rcode>(header_of(reply).rcode);
 }
 
-// The addresses of a reply to an A query for `name`; empty when there is none or it failed.
-std::vector<std::string> addresses_in(const std::optional<Bytes>& reply, const std::string& name) {
-  if (!reply) return {};
-  auto parsed = resolver::dns::parse_upstream_reply(*reply, header_of(*reply).id,
-                                                    test_support::question(name));
-  if (parsed.status != resolver::dns::ReplyStatus::Accepted) return {};
-  return test_support::addresses(parsed.answer);
-}
-
 // Polls `condition` (each try is a scrape or an exchange, a real event) for up to 10 s.
 bool eventually(const std::function<bool()>& condition) {
   auto deadline = std::chrono::steady_clock::now() + 10s;
