@@ -16,8 +16,11 @@ Forwarder::Forwarder(boost::asio::io_context& io, const QueryHandler& handler,
       stale_after_(stale_after) {}
 
 void Forwarder::refuse(const dns::Question& question, const Reply& reply) const {
-  auto stale = handler_.stale_answer(question, clock_.now());
-  reply(stale ? *stale : dns::failure_answer(dns::Rcode::ServFail));
+  if (auto stale = handler_.stale_answer(question, clock_.now())) {
+    reply(*stale, AnswerSource::Stale);
+  } else {
+    reply(dns::failure_answer(dns::Rcode::ServFail), AnswerSource::None);
+  }
 }
 
 void Forwarder::forward(const dns::Question& question, Reply reply) {
@@ -37,7 +40,7 @@ void Forwarder::forward(const dns::Question& question, Reply reply) {
   // join: then the cache has the answer, and asking again would be a second upstream query.
   dns::Answer cached;
   if (handler_.resolve(question, true, clock_.now(), cached) != Resolution::Forward) {
-    InFlight::deliver(in_flight_.finish(key), cached, io_);
+    InFlight::deliver(in_flight_.finish(key), cached, source_of(cached), io_);
     return;
   }
   std::unique_ptr<boost::asio::steady_timer> timer;
@@ -64,7 +67,7 @@ void Forwarder::answer_stale(const dns::Question& question, const std::string& k
   if (!stale) return;
   // The upstream query stays in flight to refresh the cache; clients that join from now on
   // wait for it.
-  InFlight::deliver(in_flight_.take_waiters(key), *stale, io_);
+  InFlight::deliver(in_flight_.take_waiters(key), *stale, AnswerSource::Stale, io_);
 }
 
 void Forwarder::start(const dns::Question& question, const std::string& key) {
@@ -75,8 +78,12 @@ void Forwarder::start(const dns::Question& question, const std::string& key) {
     }
     // Cached before the entry goes, so a client arriving in between finds the cache filled.
     auto answer = handler_.complete(question, outcome, clock_.now());
+    // SERVFAIL when no parent answered counts as the parents' too (docs/operations.md).
+    auto source = answer.extended_error == dns::kEdeStaleAnswer ? AnswerSource::Stale
+                  : outcome.shared                              ? AnswerSource::Shared
+                                                                : AnswerSource::Parent;
     started_.erase(key);  // cancels the stale timer
-    InFlight::deliver(in_flight_.finish(key), answer, io_);
+    InFlight::deliver(in_flight_.finish(key), answer, source, io_);
   });
 }
 

@@ -42,13 +42,14 @@ std::size_t InFlight::size() const {
   return questions_.size();
 }
 
-void InFlight::deliver(std::vector<Waiter> waiters, const dns::Answer& answer,
+void InFlight::deliver(std::vector<Waiter> waiters, const dns::Answer& answer, AnswerSource source,
                        const boost::asio::io_context& here) {
   for (auto& waiter : waiters) {
     if (waiter.io == &here || waiter.io == nullptr) {
-      waiter.reply(answer);
+      waiter.reply(answer, source);
     } else {
-      boost::asio::post(*waiter.io, [reply = std::move(waiter.reply), answer] { reply(answer); });
+      boost::asio::post(
+          *waiter.io, [reply = std::move(waiter.reply), answer, source] { reply(answer, source); });
     }
   }
 }

@@ -28,6 +28,8 @@ std::string_view source_label(AnswerSource source) {
       return "stale";
     case AnswerSource::Parent:
       return "parent";
+    case AnswerSource::Shared:
+      return "shared";
     case AnswerSource::None:
       return "none";
   }

@@ -9,6 +9,12 @@
 
 namespace resolver::server {
 
+AnswerSource source_of(const dns::Answer& resolved) {
+  if (resolved.extended_error == dns::kEdeStaleAnswer) return AnswerSource::Stale;
+  if (resolved.authoritative) return AnswerSource::Local;
+  return resolved.is_final() ? AnswerSource::Cache : AnswerSource::None;
+}
+
 QueryHandler::QueryHandler(std::shared_ptr<const records::LocalRecords> local, cache::Cache& cache,
                            HandlerSettings settings)
     : local_(std::move(local)),

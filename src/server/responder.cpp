@@ -28,20 +28,6 @@ QueryProtocol dns_over(Responder::Transport transport) {
   return transport == Responder::Transport::Tcp ? QueryProtocol::Tcp : QueryProtocol::Udp;
 }
 
-// Where an answer the server gives without waiting came from: local data is authoritative,
-// a stale entry carries its Extended DNS Error, other final answers are the cache's, and the
-// rest are the server's own refusals.
-AnswerSource source_of(const dns::Answer& answer) {
-  if (answer.extended_error == dns::kEdeStaleAnswer) return AnswerSource::Stale;
-  if (answer.authoritative) return AnswerSource::Local;
-  return answer.is_final() ? AnswerSource::Cache : AnswerSource::None;
-}
-
-// An answer that came back from the forwarder: the parents', or a stale one in their stead.
-AnswerSource forwarded_source(const dns::Answer& answer) {
-  return answer.extended_error == dns::kEdeStaleAnswer ? AnswerSource::Stale : AnswerSource::Parent;
-}
-
 }  // namespace
 
 Responder::Responder(ResponderParts parts)
@@ -78,10 +64,11 @@ void Responder::forward(Onward onward, Forwarder::Reply reply) {
     onward.forwarder->forward(onward.question, std::move(reply));
     return;
   }
-  onward.forwarder->forward(onward.question, [chain = std::move(*onward.chain),
-                                              reply = std::move(reply)](const dns::Answer& target) {
-    reply(QueryHandler::join_chain(chain, target));
-  });
+  onward.forwarder->forward(onward.question,
+                            [chain = std::move(*onward.chain), reply = std::move(reply)](
+                                const dns::Answer& target, AnswerSource source) {
+                              reply(QueryHandler::join_chain(chain, target), source);
+                            });
 }
 
 const records::LocalRecords& Responder::local_records() {
@@ -257,16 +244,15 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
     if (resolution == Resolution::AnsweredRefresh) refresh(question);
     return response;
   }
-  forward(std::move(*next),
-          [this, protocol, client = request.client, received = request.now,
-           query = std::move(parse.query), flags = flags(request),
-           send = channel.deferred(request.reply_to())](const dns::Answer& answer) {
-            Served served{protocol, query.question.type, answer.rcode, forwarded_source(answer),
-                          answer.answers.size()};
-            count(served);
-            if (logging()) log(served, client, received, query.question.name.to_text());
-            send(std::span(later_).first(dns::build_response(query, answer, flags, later_)));
-          });
+  forward(std::move(*next), [this, protocol, client = request.client, received = request.now,
+                             query = std::move(parse.query), flags = flags(request),
+                             send = channel.deferred(request.reply_to())](const dns::Answer& answer,
+                                                                          AnswerSource source) {
+    Served served{protocol, query.question.type, answer.rcode, source, answer.answers.size()};
+    count(served);
+    if (logging()) log(served, client, received, query.question.name.to_text());
+    send(std::span(later_).first(dns::build_response(query, answer, flags, later_)));
+  });
   return {Outcome::Pending, 0};
 }
 
@@ -342,18 +328,20 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
     pending->send(as_bytes(format(*pending)));
   };
   if (forward_a) {
-    forward(std::move(*forward_a), [pending, complete](const dns::Answer& answer) {
-      pending->a = answer;
-      pending->source = forwarded_source(answer);
-      complete();
-    });
+    forward(std::move(*forward_a),
+            [pending, complete](const dns::Answer& answer, AnswerSource source) {
+              pending->a = answer;
+              pending->source = source;
+              complete();
+            });
   }
   if (forward_aaaa) {
-    forward(std::move(*forward_aaaa), [pending, complete](const dns::Answer& answer) {
-      pending->aaaa = answer;
-      if (pending->source != AnswerSource::Stale) pending->source = forwarded_source(answer);
-      complete();
-    });
+    forward(std::move(*forward_aaaa),
+            [pending, complete](const dns::Answer& answer, AnswerSource source) {
+              pending->aaaa = answer;
+              if (pending->source != AnswerSource::Stale) pending->source = source;
+              complete();
+            });
   }
   return {Outcome::Pending, 0};
 }

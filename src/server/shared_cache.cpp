@@ -40,7 +40,7 @@ void SharedCache::query(const dns::Question& question, Done done) {
     if (reply.kind == Kind::String) {
       if (auto answer = read_value(question, reply.text)) {
         count(counters_, &SharedCacheCounters::hits);
-        (*shared_done)(UpstreamOutcome{true, std::move(*answer), {}});
+        (*shared_done)(UpstreamOutcome{true, std::move(*answer), {}, true});
         return;
       }
     } else if (reply.kind == Kind::Nil) {

@@ -200,6 +200,8 @@ TEST_CASE("behind dnsdist two instances share Redis, lose nothing when it dies, 
     CHECK(addresses_in(direct, "shared.example") == std::vector<std::string>{"192.0.2.77"});
     CHECK(parent.queries() == 1);
     CHECK(scrape(second_http, "resolver_shared_cache_lookups_total{outcome=\"hit\"}") == 1);
+    CHECK(scrape(second_http, "resolver_answers_total{source=\"shared\"}") == 1);
+    CHECK(scrape(second_http, "resolver_answers_total{source=\"parent\"}") == 0);
   }
 
   SECTION("killing Redis mid-run loses no answer") {

@@ -17,12 +17,14 @@
 #include <vector>
 
 #include "resolver/dns/answer.hpp"
+#include "resolver/server/metrics.hpp"
 
 namespace resolver::server {
 
 class InFlight {
  public:
-  using Reply = std::function<void(const dns::Answer&)>;
+  // The answer, and where it came from (for the metrics and the query log).
+  using Reply = std::function<void(const dns::Answer&, AnswerSource)>;
   struct Waiter {
     boost::asio::io_context* io = nullptr;  // the worker the reply must run on
     Reply reply;
@@ -47,7 +49,7 @@ class InFlight {
 
   // Runs each waiter's reply with `answer`: at once when it belongs to `here`, else posted to
   // its worker.
-  static void deliver(std::vector<Waiter> waiters, const dns::Answer& answer,
+  static void deliver(std::vector<Waiter> waiters, const dns::Answer& answer, AnswerSource source,
                       const boost::asio::io_context& here);
 
  private:

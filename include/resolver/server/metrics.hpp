@@ -41,8 +41,9 @@ std::string_view protocol_label(QueryProtocol protocol);  // "udp", "tcp", "text
 
 // Where an answer came from. None: the server said no by itself (REFUSED, FORMERR, a loop
 // probe's SERVFAIL, REFUSED without recursion).
-enum class AnswerSource : std::uint8_t { Local, Cache, Stale, Parent, None };
-inline constexpr std::size_t kAnswerSources = 5;
+// Shared: the fleet's cache in Redis (--shared-cache), asked before the parents.
+enum class AnswerSource : std::uint8_t { Local, Cache, Stale, Parent, Shared, None };
+inline constexpr std::size_t kAnswerSources = 6;
 std::string_view source_label(AnswerSource source);  // "local", "cache", ...
 
 // The query types counted by name; every other type is counted as "other". A text query asks

@@ -31,6 +31,7 @@
 #include "resolver/records/local_answer.hpp"
 #include "resolver/records/local_records.hpp"
 #include "resolver/server/forward_zones.hpp"
+#include "resolver/server/metrics.hpp"
 
 namespace resolver::server {
 
@@ -54,11 +55,17 @@ struct HandlerSettings {
 // (complete caches the target's answer under the target's question).
 enum class Resolution { Answered, AnsweredRefresh, Forward, FollowTarget };
 
+// Where an answer resolve() gave without forwarding came from: local data is authoritative, a
+// stale entry carries its Extended DNS Error, other final answers are the cache's, and the rest
+// are the server's own refusals.
+AnswerSource source_of(const dns::Answer& resolved);
+
 // What the parent said, or that it could not be reached.
 struct UpstreamOutcome {
   bool reached = false;
-  dns::Answer answer;  // when reached
-  std::string error;   // when not reached, for the log
+  dns::Answer answer;   // when reached
+  std::string error;    // when not reached, for the log
+  bool shared = false;  // reached in the shared cache (--shared-cache), not at a parent
 };
 
 class QueryHandler {

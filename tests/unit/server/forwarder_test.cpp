@@ -18,6 +18,7 @@ using namespace std::chrono_literals;
 using resolver::dns::Answer;
 using resolver::dns::Question;
 using resolver::dns::Rcode;
+using resolver::server::AnswerSource;
 using resolver::server::Forwarder;
 using resolver::server::ForwarderLimits;
 using resolver::server::InFlight;
@@ -51,8 +52,12 @@ struct Server {
 // Collects what the clients of a test were answered.
 struct Replies {
   std::vector<Answer> answers;
+  std::vector<AnswerSource> sources;  // where each answer came from
   Forwarder::Reply reply() {
-    return [this](const Answer& answer) { answers.push_back(answer); };
+    return [this](const Answer& answer, AnswerSource source) {
+      answers.push_back(answer);
+      sources.push_back(source);
+    };
   }
 };
 
@@ -69,6 +74,7 @@ TEST_CASE("identical questions in flight go upstream once and every client gets 
   REQUIRE(replies.answers.size() == 3);
   for (const auto& answer : replies.answers)
     CHECK(addresses(answer) == std::vector<std::string>{"192.0.2.7"});
+  CHECK(replies.sources == std::vector<AnswerSource>(3, AnswerSource::Parent));
   CHECK(server.in_flight.size() == 0);
   CHECK(server.cache.lookup(question("popular.test"), server.clock.now()));
 }
@@ -99,6 +105,7 @@ TEST_CASE("a question already answered into the cache is not asked again", "[for
   CHECK(server.parent.questions.empty());
   REQUIRE(replies.answers.size() == 1);
   CHECK(addresses(replies.answers[0]) == std::vector<std::string>{"192.0.2.8"});
+  CHECK(replies.sources[0] == AnswerSource::Cache);
   CHECK(server.in_flight.size() == 0);
 }
 
@@ -112,6 +119,7 @@ TEST_CASE("beyond max_in_flight per worker a new question gets SERVFAIL at once"
   CHECK(server.parent.questions.size() == 2);
   REQUIRE(replies.answers.size() == 1);
   CHECK(replies.answers[0].rcode == Rcode::ServFail);
+  CHECK(replies.sources[0] == AnswerSource::None);
   // The other worker has its own allowance, and may still join what a started.
   server.forwarder_b.forward(question("three.test"), replies.reply());
   server.forwarder_b.forward(question("one.test"), replies.reply());
@@ -144,6 +152,7 @@ TEST_CASE("with an expired answer held, waiting clients get it stale while the q
   server.worker_a.poll();  // the client response timer (0 here) fires
   REQUIRE(replies.answers.size() == 1);
   CHECK(replies.answers[0].extended_error == resolver::dns::kEdeStaleAnswer);
+  CHECK(replies.sources[0] == AnswerSource::Stale);
   CHECK(test_support::ttls(replies.answers[0]) == std::vector<std::uint32_t>{30});
   CHECK(server.in_flight.size() == 1);  // still refreshing the cache
   server.parent.answer(0, "192.0.2.71");
@@ -169,6 +178,7 @@ TEST_CASE("a failed parent gives the stale answer if one is held, else SERVFAIL"
   REQUIRE(replies.answers.size() == 2);
   CHECK(replies.answers[0].extended_error == resolver::dns::kEdeStaleAnswer);
   CHECK(replies.answers[1].rcode == Rcode::ServFail);
+  CHECK(replies.sources == std::vector<AnswerSource>{AnswerSource::Stale, AnswerSource::Parent});
 }
 
 TEST_CASE("a prefetch asks once and clients arriving meanwhile wait for it", "[forwarder]") {

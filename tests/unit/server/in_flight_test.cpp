@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+using resolver::server::AnswerSource;
 using resolver::server::InFlight;
 namespace dns = resolver::dns;
 
@@ -16,9 +17,11 @@ dns::Answer answer_with_rcode(dns::Rcode rcode) {
 TEST_CASE("the first question starts a query, the same question later joins it", "[inflight]") {
   InFlight in_flight;
   boost::asio::io_context io;
-  CHECK(in_flight.join("q", {&io, [](const dns::Answer&) {}}, 10, true) == InFlight::Join::Start);
-  CHECK(in_flight.join("q", {&io, [](const dns::Answer&) {}}, 10, true) == InFlight::Join::Joined);
-  CHECK(in_flight.join("other", {&io, [](const dns::Answer&) {}}, 10, true) ==
+  CHECK(in_flight.join("q", {&io, [](const dns::Answer&, AnswerSource) {}}, 10, true) ==
+        InFlight::Join::Start);
+  CHECK(in_flight.join("q", {&io, [](const dns::Answer&, AnswerSource) {}}, 10, true) ==
+        InFlight::Join::Joined);
+  CHECK(in_flight.join("other", {&io, [](const dns::Answer&, AnswerSource) {}}, 10, true) ==
         InFlight::Join::Start);
   CHECK(in_flight.size() == 2);
   CHECK(in_flight.finish("q").size() == 2);
@@ -67,14 +70,19 @@ TEST_CASE("a waiter of another worker gets its answer on that worker's io_contex
   boost::asio::io_context there;
   std::vector<std::string> got;
   std::vector<InFlight::Waiter> waiters;
-  waiters.push_back(
-      {&here, [&](const dns::Answer& a) { got.push_back("here " + dns::rcode_name(a.rcode)); }});
-  waiters.push_back(
-      {&there, [&](const dns::Answer& a) { got.push_back("there " + dns::rcode_name(a.rcode)); }});
-  InFlight::deliver(std::move(waiters), answer_with_rcode(dns::Rcode::ServFail), here);
+  auto note = [&](std::string where) {
+    return [&got, where](const dns::Answer& a, AnswerSource source) {
+      got.push_back(where + " " + dns::rcode_name(a.rcode) + " " +
+                    std::string(source_label(source)));
+    };
+  };
+  waiters.push_back({&here, note("here")});
+  waiters.push_back({&there, note("there")});
+  InFlight::deliver(std::move(waiters), answer_with_rcode(dns::Rcode::ServFail), AnswerSource::None,
+                    here);
   // The local waiter at once; the other only when its own worker runs.
-  REQUIRE(got == std::vector<std::string>{"here SERVFAIL"});
+  REQUIRE(got == std::vector<std::string>{"here SERVFAIL none"});
   CHECK(here.poll() == 0);
   CHECK(there.poll() == 1);
-  CHECK(got == std::vector<std::string>{"here SERVFAIL", "there SERVFAIL"});
+  CHECK(got == std::vector<std::string>{"here SERVFAIL none", "there SERVFAIL none"});
 }

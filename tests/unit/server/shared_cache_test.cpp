@@ -153,6 +153,7 @@ TEST_CASE("a miss asks the parents and stores their answer for its lifetime; the
   fixture.parent.answer(0, "192.0.2.80", 300);
   REQUIRE(first);
   CHECK(first->reached);
+  CHECK_FALSE(first->shared);  // the parents' answer
   run_until(fixture.io, [&] { return fixture.redis.commands.size() == 2; });
   const auto& set = fixture.redis.commands[1];
   REQUIRE(set.size() == 5);
@@ -168,6 +169,7 @@ TEST_CASE("a miss asks the parents and stores their answer for its lifetime; the
   auto& second = fixture.ask("WWW.example");
   run_until(fixture.io, [&] { return second.has_value(); });
   CHECK(second->reached);
+  CHECK(second->shared);
   CHECK(test_support::addresses(second->answer) == std::vector<std::string>{"192.0.2.80"});
   CHECK(second->answer.answers.at(0).ttl <= 300);
   CHECK(second->answer.answers.at(0).ttl >= 298);
