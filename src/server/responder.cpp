@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <string>
 #include <string_view>
 
@@ -43,7 +44,13 @@ Forwarder* Responder::forwarder_of(const dns::DnsName& name) const {
 }
 
 void Responder::refresh(const dns::Question& question) const {
-  if (auto* forwarder = forwarder_of(question.name)) forwarder->refresh(question);
+  auto* forwarder = forwarder_of(question.name);
+  if (forwarder == nullptr) return;
+  if (parts_.loop == nullptr) {
+    forwarder->refresh(question);
+    return;
+  }
+  boost::asio::post(*parts_.loop, [forwarder, question] { forwarder->refresh(question); });
 }
 
 std::optional<Responder::Onward> Responder::onward(const dns::Question& question,
@@ -136,7 +143,7 @@ Responder::Response Responder::respond(const Request& request, std::span<std::ui
                                        ReplyChannel& channel) {
   try {
     const auto address = request.client.address();
-    if (parts_.policy.rate_limiter != nullptr &&
+    if (parts_.policy.rate_limiter != nullptr && !request.admitted &&
         !parts_.policy.rate_limiter->admit(address, request.now)) {
       if (parts_.metrics != nullptr) parts_.metrics->rate_limited.add();
       return {};
@@ -234,7 +241,9 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
     return reply_now(dns::failure_answer(dns::Rcode::ServFail), AnswerSource::None);
   }
   dns::Answer answer;
-  auto resolution = parts_.handler.resolve(question, parse.query.header.rd, request.now, answer);
+  auto resolution = request.plain_miss ? Resolution::Forward
+                                       : parts_.handler.resolve(question, parse.query.header.rd,
+                                                                request.now, answer);
   auto next = onward(question, resolution, answer);
   if (!next) {
     // Forward needs a forwarder on the name's route: the handler says Forward only for a
@@ -244,6 +253,7 @@ Responder::Response Responder::respond_dns(const Request& request, bool allowed,
     if (resolution == Resolution::AnsweredRefresh) refresh(question);
     return response;
   }
+  if (parts_.loop != nullptr) return {Outcome::HandOff, 0, resolution == Resolution::Forward};
   forward(std::move(*next), [this, protocol, client = request.client, received = request.now,
                              query = std::move(parse.query), flags = flags(request),
                              send = channel.deferred(request.reply_to())](const dns::Answer& answer,
@@ -320,6 +330,7 @@ Responder::Response Responder::respond_text(const Request& request, bool allowed
     return reply;
   };
   if (!forward_a && !forward_aaaa) return reply_now(format(answers));
+  if (parts_.loop != nullptr) return {Outcome::HandOff, 0};
 
   answers.send = channel.deferred(request.reply_to());
   auto pending = std::make_shared<Pending>(std::move(answers));

@@ -27,11 +27,14 @@
 // batch's memory misses; respond() then answers it without allocating. Steps 1-4 are the same
 // code for it as for every other request, so the two paths cannot drift.
 //
-// One Responder per worker thread: it keeps the worker's reference to the local records, and
-// its Forwarder runs on the worker's io_context, where pending replies are delivered.
+// One Responder per thread: it keeps its thread's reference to the local records. The
+// worker's loop thread runs the Forwarders, and its Responder delivers pending replies there.
+// A worker's UDP reader thread (UdpServer's blocking wait) has a Responder of its own, which
+// answers everything that needs no parent and hands the rest to the loop's (Outcome::HandOff).
 #pragma once
 
 #include <array>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <cstdint>
 #include <functional>
@@ -83,6 +86,10 @@ struct ResponderParts {
   WorkerMetrics* metrics = nullptr;
   // What the query log's latencies are measured on, like Request::now; null: system_clock().
   const Clock* clock = nullptr;
+  // Set for a reader thread's Responder: the io_context the routes' forwarders run on. A
+  // request that needs the parents then comes back as HandOff, to be answered on that loop,
+  // and a prefetch is posted there. Null: the forwarders run on this Responder's thread.
+  boost::asio::io_context* loop = nullptr;
 };
 
 // How a reply that comes after respond() returned reaches its client.
@@ -122,6 +129,12 @@ class Responder {
     // The load balancer that relayed the request (PROXY protocol), where replies go; null:
     // the client itself.
     const Endpoint* peer = nullptr;
+    // The rate limit has already let it through: a request handed off by a reader thread.
+    bool admitted = false;
+    // Handed off as a plain miss (Response::plain_miss): forwarded without looking in the
+    // local data and the cache again (the Forwarder looks once more after joining the
+    // question in flight, as for any miss).
+    bool plain_miss = false;
     const Endpoint& reply_to() const { return peer != nullptr ? *peer : client; }
   };
 
@@ -133,10 +146,15 @@ class Responder {
     Endpoint client;              // who asks: the header's source, else the peer
   };
 
-  enum class Outcome { Drop, Reply, Pending };
+  // HandOff: only from a reader thread's Responder (ResponderParts::loop): nothing was counted
+  // or sent; the request must be answered by the loop's Responder, with Request::admitted.
+  enum class Outcome { Drop, Reply, Pending, HandOff };
   struct Response {
     Outcome outcome = Outcome::Drop;
     std::size_t size = 0;  // of the reply in `out`, when Reply
+    // HandOff of a DNS question that goes to the parents as it is (no local CNAME before it):
+    // the loop may take it with Request::plain_miss.
+    bool plain_miss = false;
   };
 
   explicit Responder(ResponderParts parts);
@@ -155,8 +173,12 @@ class Responder {
   Response respond(const Request& request, std::span<std::uint8_t> out, ReplyChannel& channel);
 
   // Takes up a reload now rather than at the next query, so an idle worker lets go of the old
-  // records.
-  void refresh_records() { local_records(); }
+  // records. True when it took a newer set.
+  bool refresh_records() {
+    auto before = records_version_;
+    local_records();
+    return records_version_ != before;
+  }
 
  private:
   Response respond_dns(const Request& request, bool allowed, std::span<std::uint8_t> out,

@@ -609,3 +609,120 @@ TEST_CASE("a relayed query's pending reply goes back to the balancer", "[respond
   REQUIRE(worker.channel.sent_to.size() == 1);
   CHECK(worker.channel.sent_to[0] == kBalancer);
 }
+
+namespace {
+
+// A worker's UDP reader thread: a Responder of its own, whose forwarders run on the worker's
+// io_context (ResponderParts::loop), counting into metrics of its own.
+struct Reader {
+  explicit Reader(Worker& worker, resolver::server::ClientPolicy policy = {})
+      : worker(worker),
+        responder(resolver::server::ResponderParts{worker.handler,
+                                                   {{&worker.forwarder, &worker.parents}},
+                                                   policy,
+                                                   resolver::server::QueryLogFormat::Off,
+                                                   &metrics,
+                                                   &worker.clock,
+                                                   &worker.io}) {}
+
+  Responder::Response respond(const Bytes& bytes) {
+    Responder::Prepared ahead;
+    responder.prepare(bytes, ahead);
+    auto response = responder.respond({bytes, kClient, worker.clock.now(), &ahead}, out, channel);
+    reply.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(response.size));
+    return response;
+  }
+
+  // What the loop does with a request handed off: its own Responder answers it.
+  Responder::Response hand_to_loop(const Bytes& bytes, bool plain_miss = false) {
+    Responder::Request request{bytes, kClient, worker.clock.now()};
+    request.admitted = true;
+    request.plain_miss = plain_miss;
+    return worker.responder.respond(request, worker.out, worker.channel);
+  }
+
+  Worker& worker;
+  resolver::server::WorkerMetrics metrics;
+  Responder responder;
+  Channel channel;
+  std::array<std::uint8_t, Responder::kMaxTcpReply> out{};
+  Bytes reply;
+};
+
+}  // namespace
+
+TEST_CASE("a reader's Responder answers local data and the cache, and hands off a miss uncounted",
+          "[responder][reader]") {
+  Worker worker(true);
+  Reader reader(worker);
+  REQUIRE(reader.respond(dns_query("host.test")).outcome == Responder::Outcome::Reply);
+  CHECK(addresses(read_reply(reader.reply, "host.test").answer) ==
+        std::vector<std::string>{"192.0.2.1"});
+
+  // A miss: nothing asked, sent or counted by the reader; the loop's Responder forwards it.
+  CHECK(reader.respond(dns_query("far.test")).outcome == Responder::Outcome::HandOff);
+  CHECK(reader.respond(text_query("far.test")).outcome == Responder::Outcome::HandOff);
+  CHECK(worker.parent.questions.empty());
+  CHECK(reader.channel.sent_to.empty());
+  CHECK(queries_of(reader.metrics, QueryProtocol::Udp, resolver::server::type_slot(RrType::A)) ==
+        1);
+  CHECK(queries_of(reader.metrics, QueryProtocol::Text, resolver::server::kTextTypeSlot) == 0);
+  CHECK(answers_from(reader.metrics, AnswerSource::Local) == 1);
+
+  CHECK(reader.hand_to_loop(dns_query("far.test")).outcome == Responder::Outcome::Pending);
+  REQUIRE(worker.parent.questions.size() == 1);
+  worker.parent.answer(0, "198.51.100.7");
+  REQUIRE(worker.channel.sent.size() == 1);
+  CHECK(answers_from(worker.metrics, AnswerSource::Parent) == 1);
+
+  // Now cached: the reader answers it itself.
+  REQUIRE(reader.respond(dns_query("far.test")).outcome == Responder::Outcome::Reply);
+  CHECK(addresses(read_reply(reader.reply, "far.test").answer) ==
+        std::vector<std::string>{"198.51.100.7"});
+  CHECK(answers_from(reader.metrics, AnswerSource::Cache) == 1);
+  CHECK(worker.parent.questions.size() == 1);
+}
+
+TEST_CASE("a request handed off by a reader is not charged to the rate limit again",
+          "[responder][reader]") {
+  resolver::server::RateLimiter limiter(1);
+  Worker worker(true, {nullptr, &limiter});
+  Reader reader(worker, {nullptr, &limiter});
+  REQUIRE(reader.respond(dns_query("far.test")).outcome == Responder::Outcome::HandOff);
+  // The client's one query of this second was admitted by the reader.
+  CHECK(reader.hand_to_loop(dns_query("far.test")).outcome == Responder::Outcome::Pending);
+  CHECK(worker.parent.questions.size() == 1);
+  CHECK(reader.respond(dns_query("far.test")).outcome == Responder::Outcome::Drop);
+}
+
+TEST_CASE("a reader's prefetch runs on the loop's forwarder", "[responder][reader]") {
+  Worker worker(true);
+  Reader reader(worker);
+  REQUIRE(reader.hand_to_loop(dns_query("far.test")).outcome == Responder::Outcome::Pending);
+  worker.parent.answer(0, "198.51.100.7", 100);
+  worker.clock.advance(95s);  // in the entry's last tenth: a prefetch is due
+  REQUIRE(reader.respond(dns_query("far.test")).outcome == Responder::Outcome::Reply);
+  CHECK(worker.parent.questions.size() == 1);  // posted, not asked from the reader's thread
+  CHECK(worker.io.poll() == 1);
+  CHECK(worker.parent.questions.size() == 2);
+}
+
+TEST_CASE("a plain miss handed off is forwarded as it is, and the cache still wins meanwhile",
+          "[responder][reader]") {
+  Worker worker(true);
+  Reader reader(worker);
+  auto handed = reader.respond(dns_query("far.test"));
+  REQUIRE(handed.outcome == Responder::Outcome::HandOff);
+  CHECK(handed.plain_miss);
+  CHECK_FALSE(reader.respond(text_query("far.test")).plain_miss);  // text: two questions
+  // The same question answered by another client's query before the loop takes this one: the
+  // Forwarder finds it in the cache, nothing more goes upstream.
+  REQUIRE(reader.hand_to_loop(dns_query("far.test")).outcome == Responder::Outcome::Pending);
+  worker.parent.answer(0, "198.51.100.7");
+  CHECK(reader.hand_to_loop(dns_query("far.test"), true).outcome == Responder::Outcome::Pending);
+  CHECK(worker.parent.questions.size() == 1);
+  REQUIRE(worker.channel.sent.size() == 2);
+  CHECK(addresses(read_reply(worker.channel.sent[1], "far.test").answer) ==
+        std::vector<std::string>{"198.51.100.7"});
+  CHECK(answers_from(worker.metrics, AnswerSource::Cache) == 1);
+}
