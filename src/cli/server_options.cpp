@@ -249,6 +249,18 @@ void add_network_options(CLI::App& command, ServerCommandLine& line) {
                      "Address to listen on (default: :: for IPv6 and IPv4, else 0.0.0.0)");
   command.add_option("--threads", settings.threads, "Worker threads (default: one per core)")
       ->check(CLI::Range(1, 256));
+  command
+      .add_option_function<std::string>(
+          "--udp-wait",
+          [&settings](const std::string& name) {
+            settings.udp_wait =
+                name == "blocking" ? server::UdpWait::Blocking : server::UdpWait::Epoll;
+          },
+          "How a worker waits for UDP queries: blocking (a reader thread per worker asleep in "
+          "recvmmsg; fewest system calls per wakeup) or epoll (in the worker's event loop; "
+          "one thread per worker)")
+      ->check(CLI::IsMember({"blocking", "epoll"}))
+      ->default_str("epoll");
   auto& upstream = settings.upstream;
   command
       .add_option_function<std::string>(

@@ -92,7 +92,8 @@ void queries(Exposition& out, const MetricsSnapshot& snapshot) {
   }
   out.family("resolver_answers_total", "counter",
              "Replies by where their answer came from: local data, the cache, a stale cache "
-             "entry, the parents, or none (refused, malformed, no recursion).");
+             "entry, the parents, the fleet's shared cache, or none (refused, malformed, no "
+             "recursion, over the forwarding limits).");
   for (std::size_t s = 0; s < kAnswerSources; ++s) {
     out.sample("resolver_answers_total",
                fmt::format("source=\"{}\"", source_label(static_cast<AnswerSource>(s))),
@@ -224,7 +225,9 @@ void state(Exposition& out, const MetricsSnapshot& snapshot) {
                  snapshot.tcp_connections},
            Gauge{"resolver_records", "Local records in service.", snapshot.records},
            Gauge{"resolver_names", "Names of the local records in service.", snapshot.names},
-           Gauge{"resolver_threads", "Worker threads.", snapshot.threads},
+           Gauge{"resolver_threads",
+                 "Workers (--threads); with --udp-wait blocking each also has a UDP reader thread.",
+                 snapshot.threads},
            Gauge{"resolver_ready", "1 when /ready answers 200.", std::uint64_t{snapshot.ready()}},
        }) {
     out.family(gauge.name, "gauge", gauge.help);

@@ -1,6 +1,7 @@
 #include "resolver/server/server.hpp"
 
 #include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
@@ -69,8 +70,9 @@ struct Server::Worker {
   Worker(const ServerSettings& settings, const cache::Cache& cache, const QueryHandler& handler,
          std::vector<ParentSet>& parent_sets, InFlight& in_flight, ClientPolicy policy,
          std::atomic<std::size_t>& tcp_connections, const udp::endpoint& bind_to)
-      // Only this worker's thread runs the context and touches its sockets and timers (the
-      // others only post to it), so the reactor can skip its per-operation locking.
+      // Only this worker's loop thread runs the context and touches its sockets and timers
+      // (the others, its reader among them, only post to it), so the reactor can skip its
+      // per-operation locking.
       : io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO) {
     std::vector<ResponderRoute> responder_routes;
     metrics.parents.reserve(parent_sets.size());
@@ -96,9 +98,18 @@ struct Server::Worker {
       }
       responder_routes.push_back({route.forwarder.get(), parents.size() > 0 ? &parents : nullptr});
     }
-    responder.emplace(ResponderParts{handler, std::move(responder_routes), policy,
-                                     settings.log_queries, &metrics});
-    server.emplace(bind_socket(io, bind_to), *responder, system_clock());
+    responder.emplace(
+        ResponderParts{handler, responder_routes, policy, settings.log_queries, &metrics});
+    if (settings.udp_wait == UdpWait::Blocking) {
+      reader.emplace(ResponderParts{handler, std::move(responder_routes), policy,
+                                    settings.log_queries, &reader_metrics, nullptr, &io});
+      // The loop must keep running with nothing of its own to wait for (no TCP, no parents):
+      // it answers what the reader hands off.
+      keep_running.emplace(io.get_executor());
+      server.emplace(bind_socket(socket_home, bind_to), io, *responder, *reader, system_clock());
+    } else {
+      server.emplace(bind_socket(io, bind_to), io, *responder, system_clock());
+    }
     server->start();
     if (settings.tcp.enabled) {
       // With port 0 the UDP socket got an ephemeral port: TCP takes the same one.
@@ -118,11 +129,18 @@ struct Server::Worker {
   };
 
   boost::asio::io_context io;
-  // Before the parts that count into it; read by scrapes from other threads (metrics.hpp).
+  // With a reader: where its socket is registered, never run (UdpServer).
+  boost::asio::io_context socket_home;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      keep_running;
+  // Before the parts that count into them; read by scrapes from other threads (metrics.hpp).
+  // The reader's Responder counts into reader_metrics: each counter has one writing thread.
   WorkerMetrics metrics;
+  WorkerMetrics reader_metrics;
   std::unique_ptr<RedisClient> redis;  // the shared cache's connection, if there is one
   std::vector<Route> routes;
   std::optional<Responder> responder;
+  std::optional<Responder> reader;  // with --udp-wait=blocking
   std::optional<UdpServer> server;
   std::optional<TcpServer> tcp_server;
 };
@@ -188,6 +206,7 @@ void Server::replace_records(std::shared_ptr<const records::LocalRecords> local)
   for (auto& worker : workers_) {
     boost::asio::post(worker->io,
                       [responder = &*worker->responder] { responder->refresh_records(); });
+    worker->server->wake_reader();
   }
 }
 
@@ -210,7 +229,10 @@ MetricsSnapshot Server::metrics() const {
       parent.smoothed_rtt_us = static_cast<std::uint64_t>(parents.smoothed_rtt(i).count());
     }
   }
-  for (const auto& worker : workers_) add_worker(worker->metrics, snapshot);
+  for (const auto& worker : workers_) {
+    add_worker(worker->metrics, snapshot);
+    add_worker(worker->reader_metrics, snapshot);
+  }
   snapshot.cache_entries = cache_.size();
   snapshot.cache_bytes = cache_.memory_bytes();
   snapshot.in_flight = in_flight_.size();
@@ -232,14 +254,24 @@ udp::endpoint Server::local_endpoint() const {
 
 void Server::run() {
   std::vector<std::jthread> threads;
+  for (auto& worker : workers_) {
+    if (worker->reader) {
+      threads.emplace_back([server = &*worker->server] { server->read_until_stopped(); });
+    }
+  }
   for (std::size_t i = 1; i < workers_.size(); ++i) {
     threads.emplace_back([worker = workers_[i].get()] { worker->io.run(); });
   }
   workers_.front()->io.run();
+  // The first loop ends with stop() (or a defect): the readers must not outlive the run.
+  stop();
 }
 
 void Server::stop() {
-  for (auto& worker : workers_) worker->io.stop();
+  for (auto& worker : workers_) {
+    worker->io.stop();
+    worker->server->stop_reading();
+  }
 }
 
 }  // namespace resolver::server

@@ -1,12 +1,17 @@
 #include "resolver/server/udp_server.hpp"
 
+#include <pthread.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 #include "resolver/net/endpoint.hpp"
 
@@ -15,11 +20,26 @@ namespace {
 
 using net::endpoint_text;
 
+// Interrupts a reader asleep in recvmmsg (wake_reader). The first real-time signal glibc
+// leaves to programs; nothing else in the server uses it.
+int wake_signal() {
+  return SIGRTMIN;
+}
+
+// Waits for room in the send buffer, as a reply that cannot join a batch must.
+void send_now(boost::asio::ip::udp::socket& socket, std::span<const std::uint8_t> reply,
+              const boost::asio::ip::udp::endpoint& client) {
+  boost::system::error_code error;
+  socket.send_to(boost::asio::buffer(reply.data(), reply.size()), client, 0, error);
+  if (error)
+    spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), error.message());
+}
+
 }  // namespace
 
-struct UdpServer::Batch {
-  std::array<mmsghdr, kBatch> received{};
-  std::array<iovec, kBatch> received_iov{};
+struct UdpServer::Received {
+  std::array<mmsghdr, kBatch> messages{};
+  std::array<iovec, kBatch> iov{};
   std::array<sockaddr_storage, kBatch> senders{};
   std::array<std::array<std::uint8_t, kDatagramSlot>, kBatch> datagrams{};
   std::array<Responder::Prepared, kBatch> prepared{};
@@ -33,46 +53,164 @@ struct UdpServer::Batch {
   };
   std::array<Source, kBatch> sources{};
 
-  std::array<mmsghdr, kBatch> replies{};
-  std::array<iovec, kBatch> reply_iov{};
-  std::array<sockaddr_storage, kBatch> clients{};
-  std::array<std::array<std::uint8_t, kReplySlot>, kBatch> reply_bytes{};
-  std::size_t reply_count = 0;
-
-  Batch() {
-    for (std::size_t i = 0; i < kBatch; ++i) {
-      received_iov[i] = {datagrams[i].data(), datagrams[i].size()};
-      reply_iov[i] = {reply_bytes[i].data(), 0};
-      replies[i].msg_hdr.msg_iov = &reply_iov[i];
-      replies[i].msg_hdr.msg_iovlen = 1;
-      replies[i].msg_hdr.msg_name = &clients[i];
-    }
+  Received() {
+    for (std::size_t i = 0; i < kBatch; ++i) iov[i] = {datagrams[i].data(), datagrams[i].size()};
   }
 
-  // recvmmsg writes the lengths back, so they are set again before every call.
+  // recvmmsg writes back the headers of the datagrams it received (their address lengths,
+  // flags), so those are set again before the next call; at one datagram per wakeup, setting
+  // all kBatch would cost more than the rest of the reader's work.
   void prepare_receive() {
-    for (std::size_t i = 0; i < kBatch; ++i) {
-      auto& header = received[i].msg_hdr;
+    for (std::size_t i = 0; i < used; ++i) {
+      auto& header = messages[i].msg_hdr;
       header = {};
       header.msg_name = &senders[i];
       header.msg_namelen = sizeof senders[i];
-      header.msg_iov = &received_iov[i];
+      header.msg_iov = &iov[i];
       header.msg_iovlen = 1;
     }
+    used = 0;
+  }
+  std::size_t used = kBatch;  // headers written back by the last receive (all, at first)
+};
+
+struct UdpServer::Replies {
+  std::array<mmsghdr, kBatch> messages{};
+  std::array<iovec, kBatch> iov{};
+  std::array<sockaddr_storage, kBatch> clients{};
+  std::array<std::array<std::uint8_t, kReplySlot>, kBatch> bytes{};
+  std::size_t count = 0;
+
+  Replies() {
+    for (std::size_t i = 0; i < kBatch; ++i) {
+      iov[i] = {bytes[i].data(), 0};
+      messages[i].msg_hdr.msg_iov = &iov[i];
+      messages[i].msg_hdr.msg_iovlen = 1;
+      messages[i].msg_hdr.msg_name = &clients[i];
+    }
+  }
+
+  bool full() const { return count == kBatch; }
+  std::span<std::uint8_t> next_slot() { return bytes[count]; }
+  // Queues the reply written in next_slot().
+  void queue(std::size_t size, const Endpoint& client) {
+    if (size == 0) return;
+    auto slot = count++;
+    iov[slot].iov_len = size;
+    std::memcpy(&clients[slot], client.data(), client.size());
+    messages[slot].msg_hdr.msg_namelen = static_cast<socklen_t>(client.size());
+  }
+  Endpoint client(std::size_t slot) const {
+    const auto& header = messages[slot].msg_hdr;
+    Endpoint client;
+    std::memcpy(client.data(), header.msg_name, header.msg_namelen);
+    client.resize(header.msg_namelen);
+    return client;
   }
 };
 
-UdpServer::UdpServer(boost::asio::ip::udp::socket socket, Responder& responder, const Clock& clock)
+class UdpServer::DirectChannel final : public ReplyChannel {
+ public:
+  explicit DirectChannel(boost::asio::ip::udp::socket& socket) : socket_(socket) {}
+  Send deferred(const Endpoint& client) override {
+    return
+        [this, client](std::span<const std::uint8_t> reply) { send_now(socket_, reply, client); };
+  }
+
+ private:
+  boost::asio::ip::udp::socket& socket_;
+};
+
+UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
+                     Responder& responder, const Clock& clock)
     : socket_(std::move(socket)),
+      loop_(loop),
       responder_(responder),
+      reader_(nullptr),
       clock_(clock),
-      batch_(std::make_unique<Batch>()) {}
+      received_(std::make_unique<Received>()),
+      replies_(std::make_unique<Replies>()) {}
+
+UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
+                     Responder& responder, Responder& reader, const Clock& clock)
+    : socket_(std::move(socket)),
+      loop_(loop),
+      responder_(responder),
+      reader_(&reader),
+      clock_(clock),
+      received_(std::make_unique<Received>()),
+      replies_(std::make_unique<Replies>()),
+      reader_replies_(std::make_unique<Replies>()),
+      direct_(std::make_unique<DirectChannel>(socket_)) {}
 
 UdpServer::~UdpServer() = default;
 
 // Queries may already wait in the socket: drain first, then wait.
 void UdpServer::start() {
-  boost::asio::post(socket_.get_executor(), [this] { drain(); });
+  if (reader_ == nullptr) boost::asio::post(loop_, [this] { drain(); });
+}
+
+void UdpServer::read_until_stopped() {
+  // A batch thread does not preempt the loop when a datagram wakes it: on a busy core it reads
+  // once the loop yields, a batch of many datagrams, instead of taking the core for each one.
+  sched_param param{};
+  if (::pthread_setschedparam(::pthread_self(), SCHED_BATCH, &param) != 0)
+    spdlog::debug("the UDP reader runs without SCHED_BATCH: {}", std::strerror(errno));
+  static std::once_flag handler_installed;
+  std::call_once(handler_installed, [] {
+    // Only to interrupt recvmmsg: no SA_RESTART, and nothing to do in the handler.
+    struct sigaction action {};
+    action.sa_handler = [](int) {};
+    sigemptyset(&action.sa_mask);
+    ::sigaction(wake_signal(), &action, nullptr);
+  });
+  {
+    std::lock_guard lock(reader_mutex_);
+    reader_thread_ = ::pthread_self();
+    reader_running_ = true;
+  }
+  std::vector<HandedOff> handed_off;
+  while (!stopping_.load(std::memory_order_acquire)) {
+    received_->prepare_receive();
+    // Sleeps until a datagram comes, then takes whatever else is queued.
+    int received = ::recvmmsg(socket_.native_handle(), received_->messages.data(), kBatch,
+                              MSG_WAITFORONE, nullptr);
+    if (stopping_.load(std::memory_order_acquire)) break;
+    received_->used = static_cast<std::size_t>(std::max(received, 0));
+    if (received < 0) {
+      int error = errno;
+      if (error == EINTR) {
+        // Woken by wake_reader() (a reload), or by another signal landing on this thread.
+        if (reader_->refresh_records())
+          spdlog::debug("the UDP reader took up the reloaded records");
+      } else {
+        spdlog::warn("receiving queries: {}", std::strerror(error));
+      }
+      continue;
+    }
+    answer_batch(static_cast<std::size_t>(received), *reader_, *reader_replies_, *direct_,
+                 &handed_off);
+    if (!handed_off.empty()) {
+      boost::asio::post(loop_, [this, requests = std::move(handed_off)]() mutable {
+        answer_handed_off(std::move(requests));
+      });
+      handed_off = {};
+    }
+  }
+  std::lock_guard lock(reader_mutex_);
+  reader_running_ = false;  // its id may be another thread's from now on
+}
+
+void UdpServer::wake_reader() {
+  std::lock_guard lock(reader_mutex_);
+  if (reader_running_) ::pthread_kill(reader_thread_, wake_signal());
+}
+
+void UdpServer::stop_reading() {
+  if (reader_ == nullptr || stopping_.exchange(true)) return;
+  // Wakes a thread asleep in recvmmsg: Linux ends a blocked receive on any socket shut down
+  // for reading, and fails this call with ENOTCONN on one that is not connected.
+  ::shutdown(socket_.native_handle(), SHUT_RD);
 }
 
 void UdpServer::wait_readable() {
@@ -86,9 +224,10 @@ void UdpServer::wait_readable() {
 
 void UdpServer::drain() {
   for (std::size_t round = 0; round < kBatchesPerTurn; ++round) {
-    batch_->prepare_receive();
-    int received =
-        ::recvmmsg(socket_.native_handle(), batch_->received.data(), kBatch, MSG_DONTWAIT, nullptr);
+    received_->prepare_receive();
+    int received = ::recvmmsg(socket_.native_handle(), received_->messages.data(), kBatch,
+                              MSG_DONTWAIT, nullptr);
+    received_->used = static_cast<std::size_t>(std::max(received, 0));
     if (received < 0) {
       int error = errno;
       if (error == EAGAIN || error == EWOULDBLOCK) {
@@ -100,45 +239,9 @@ void UdpServer::drain() {
       if (error != EINTR) spdlog::warn("receiving queries: {}", std::strerror(error));
       continue;
     }
-    auto count = static_cast<std::size_t>(received);
-    // First pass: open each envelope (a PROXY header) and read ahead, so that the batch's
-    // memory misses (1M names: 53 MB of table) overlap instead of following each other.
-    for (std::size_t i = 0; i < count; ++i) {
-      auto& prepared = batch_->prepared[i];
-      auto& source = batch_->sources[i];
-      prepared.query.reset();
-      source.drop = true;
-      const auto& header = batch_->received[i].msg_hdr;
-      if (header.msg_namelen > source.peer.capacity()) continue;
-      std::memcpy(source.peer.data(), header.msg_name, header.msg_namelen);
-      source.peer.resize(header.msg_namelen);
-      std::span<const std::uint8_t> bytes(batch_->datagrams[i].data(), batch_->received[i].msg_len);
-      auto envelope = responder_.open_envelope(bytes, source.peer, Responder::Transport::Udp);
-      if (envelope.verdict == Responder::Envelope::Verdict::Drop) continue;
-      source.drop = false;
-      source.proxied = envelope.verdict == Responder::Envelope::Verdict::Proxied;
-      source.client = envelope.client;
-      source.bytes = bytes.subspan(envelope.header_size);
-      if ((header.msg_flags & MSG_TRUNC) != 0) continue;
-      responder_.prepare(source.bytes, prepared);
-    }
-    auto now = clock_.now();
     in_batch_ = true;
-    for (std::size_t i = 0; i < count; ++i) {
-      const auto& source = batch_->sources[i];
-      if (source.drop) continue;
-      // A datagram longer than its slot is served by its first kDatagramSlot bytes: no query
-      // is that long, so what it gets is FORMERR (DNS whose records run past the cut, or a
-      // text line too long to be a name), as the whole datagram would have.
-      Responder::Request request{source.bytes, source.client, now, &batch_->prepared[i]};
-      if (source.proxied) request.peer = &source.peer;
-      if (batch_->reply_count == kBatch) flush();
-      auto slot = std::span(batch_->reply_bytes[batch_->reply_count]);
-      auto response = responder_.respond(request, slot, *this);
-      if (response.outcome == Responder::Outcome::Reply) queue_reply(response.size, source.peer);
-    }
+    answer_batch(static_cast<std::size_t>(received), responder_, *replies_, *this, nullptr);
     in_batch_ = false;
-    flush();
     // Short of a full batch, recvmmsg met an empty socket: from here on every new datagram
     // is a new edge, so waiting cannot miss one.
     if (static_cast<std::size_t>(received) < kBatch) {
@@ -147,21 +250,84 @@ void UdpServer::drain() {
     }
   }
   // A full budget: let timers and parent replies run, then go on reading.
-  boost::asio::post(socket_.get_executor(), [this] { drain(); });
+  boost::asio::post(loop_, [this] { drain(); });
 }
 
-void UdpServer::flush() {
+void UdpServer::answer_batch(std::size_t count, Responder& responder, Replies& replies,
+                             ReplyChannel& channel, std::vector<HandedOff>* handed_off) {
+  auto& batch = *received_;
+  // First pass: open each envelope (a PROXY header) and read ahead, so that the batch's
+  // memory misses (1M names: 53 MB of table) overlap instead of following each other.
+  for (std::size_t i = 0; i < count; ++i) {
+    auto& prepared = batch.prepared[i];
+    auto& source = batch.sources[i];
+    prepared.query.reset();
+    source.drop = true;
+    const auto& header = batch.messages[i].msg_hdr;
+    if (header.msg_namelen > source.peer.capacity()) continue;
+    std::memcpy(source.peer.data(), header.msg_name, header.msg_namelen);
+    source.peer.resize(header.msg_namelen);
+    std::span<const std::uint8_t> bytes(batch.datagrams[i].data(), batch.messages[i].msg_len);
+    auto envelope = responder.open_envelope(bytes, source.peer, Responder::Transport::Udp);
+    if (envelope.verdict == Responder::Envelope::Verdict::Drop) continue;
+    source.drop = false;
+    source.proxied = envelope.verdict == Responder::Envelope::Verdict::Proxied;
+    source.client = envelope.client;
+    source.bytes = bytes.subspan(envelope.header_size);
+    if ((header.msg_flags & MSG_TRUNC) != 0) continue;
+    responder.prepare(source.bytes, prepared);
+  }
+  auto now = clock_.now();
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& source = batch.sources[i];
+    if (source.drop) continue;
+    // A datagram longer than its slot is served by its first kDatagramSlot bytes: no query
+    // is that long, so what it gets is FORMERR (DNS whose records run past the cut, or a
+    // text line too long to be a name), as the whole datagram would have.
+    Responder::Request request{source.bytes, source.client, now, &batch.prepared[i]};
+    if (source.proxied) request.peer = &source.peer;
+    if (replies.full()) flush(replies);
+    auto response = responder.respond(request, replies.next_slot(), channel);
+    if (response.outcome == Responder::Outcome::Reply) {
+      replies.queue(response.size, source.peer);
+    } else if (response.outcome == Responder::Outcome::HandOff && handed_off != nullptr) {
+      handed_off->push_back({std::vector<std::uint8_t>(source.bytes.begin(), source.bytes.end()),
+                             source.peer, source.client, source.proxied, response.plain_miss, now});
+    }
+  }
+  flush(replies);
+}
+
+void UdpServer::answer_handed_off(std::vector<HandedOff> requests) {
+  in_batch_ = true;
+  for (const auto& handed : requests) {
+    Responder::Request request{handed.bytes, handed.client, handed.received};
+    if (handed.proxied) request.peer = &handed.peer;
+    request.admitted = true;
+    request.plain_miss = handed.plain_miss;
+    if (replies_->full()) flush(*replies_);
+    auto response = responder_.respond(request, replies_->next_slot(), *this);
+    if (response.outcome == Responder::Outcome::Reply) replies_->queue(response.size, handed.peer);
+  }
+  in_batch_ = false;
+  flush(*replies_);
+}
+
+void UdpServer::flush(Replies& replies) {
   std::size_t sent = 0;
-  while (sent < batch_->reply_count) {
-    int count = ::sendmmsg(socket_.native_handle(), batch_->replies.data() + sent,
-                           static_cast<unsigned>(batch_->reply_count - sent), MSG_DONTWAIT);
+  while (sent < replies.count) {
+    int count = ::sendmmsg(socket_.native_handle(), replies.messages.data() + sent,
+                           static_cast<unsigned>(replies.count - sent), MSG_DONTWAIT);
     if (count < 0) {
       int error = errno;
       if (error == EINTR) continue;
       if (error == EAGAIN || error == EWOULDBLOCK) {
         // The send buffer is full (a burst on a slow interface): send the rest one by one,
         // waiting for room as a reply outside a batch does, rather than losing them.
-        for (; sent < batch_->reply_count; ++sent) send_slot_now(sent);
+        for (; sent < replies.count; ++sent) {
+          send_now(socket_, std::span(replies.bytes[sent]).first(replies.iov[sent].iov_len),
+                   replies.client(sent));
+        }
         break;
       }
       // Lost like any UDP datagram (the client retries); the others still go.
@@ -171,28 +337,7 @@ void UdpServer::flush() {
     }
     sent += static_cast<std::size_t>(count);
   }
-  batch_->reply_count = 0;
-}
-
-void UdpServer::send_slot_now(std::size_t slot) {
-  const auto& header = batch_->replies[slot].msg_hdr;
-  Endpoint client;
-  std::memcpy(client.data(), header.msg_name, header.msg_namelen);
-  client.resize(header.msg_namelen);
-  boost::system::error_code error;
-  socket_.send_to(
-      boost::asio::buffer(batch_->reply_bytes[slot].data(), batch_->reply_iov[slot].iov_len),
-      client, 0, error);
-  if (error)
-    spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), error.message());
-}
-
-void UdpServer::queue_reply(std::size_t size, const Endpoint& client) {
-  if (size == 0) return;
-  auto slot = batch_->reply_count++;
-  batch_->reply_iov[slot].iov_len = size;
-  std::memcpy(&batch_->clients[slot], client.data(), client.size());
-  batch_->replies[slot].msg_hdr.msg_namelen = static_cast<socklen_t>(client.size());
+  replies.count = 0;
 }
 
 ReplyChannel::Send UdpServer::deferred(const Endpoint& client) {
@@ -205,23 +350,20 @@ void UdpServer::send(std::span<const std::uint8_t> reply, const Endpoint& client
   // One that comes later (a parent's answer) waits for the end of this turn of the
   // io_context, so that the replies of every parent answer read in the same turn leave in one
   // sendmmsg instead of a sendto each.
-  if (reply.size() <= kReplySlot) {
-    if (batch_->reply_count == kBatch) flush();
-    std::memcpy(batch_->reply_bytes[batch_->reply_count].data(), reply.data(), reply.size());
-    queue_reply(reply.size(), client);
-    if (!in_batch_ && !flush_posted_) {
-      flush_posted_ = true;
-      boost::asio::post(socket_.get_executor(), [this] {
-        flush_posted_ = false;
-        flush();
-      });
-    }
+  if (reply.size() > kReplySlot) {
+    send_now(socket_, reply, client);
     return;
   }
-  boost::system::error_code error;
-  socket_.send_to(boost::asio::buffer(reply.data(), reply.size()), client, 0, error);
-  if (error)
-    spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), error.message());
+  if (replies_->full()) flush(*replies_);
+  std::memcpy(replies_->next_slot().data(), reply.data(), reply.size());
+  replies_->queue(reply.size(), client);
+  if (!in_batch_ && !flush_posted_) {
+    flush_posted_ = true;
+    boost::asio::post(loop_, [this] {
+      flush_posted_ = false;
+      flush(*replies_);
+    });
+  }
 }
 
 }  // namespace resolver::server

@@ -29,6 +29,18 @@ TEST_CASE("SIGHUP reloads the record file", "[reload]") {
   CHECK(text_query(server.port(), "old.example") == "old.example,NXDOMAIN,60");
 }
 
+TEST_CASE("a reload is taken up at once by idle UDP readers, not at their next query", "[reload]") {
+  auto path = write_temp_file("reload-idle.txt", "old.example,192.0.2.1,60\n");
+  ResolverServer server(path, std::nullopt,
+                        {"--threads", "2", "--udp-wait", "blocking", "--log-level", "debug"});
+  replace_file(path, "new.example,192.0.2.2,60\n");
+  kill(server.process().pid(), SIGHUP);
+  REQUIRE(server.process().wait_for_log("reloaded " + path));
+  // One reader per worker lets go of the old records with no query in between.
+  CHECK(server.process().wait_for_count("the UDP reader took up the reloaded records", 2));
+  CHECK(text_query(server.port(), "new.example") == "new.example,192.0.2.2,60");
+}
+
 TEST_CASE("a bad file on reload is refused with its lines named and the old data stays",
           "[reload]") {
   auto path = write_temp_file("reload-bad.txt", "kept.example,192.0.2.1,60\n");

@@ -1,7 +1,8 @@
 // Server: the workers behind one port, UDP and TCP.
 //
-// Each worker owns an io_context, a UDP socket and a TCP listening socket bound with
-// SO_REUSEPORT to the same address, its Responder, and an Upstream and a Forwarder per route
+// Each worker owns an io_context (its loop thread), a UDP socket and a TCP listening socket
+// bound with SO_REUSEPORT to the same address, its Responder, with --udp-wait=blocking a
+// reader thread and its Responder (UdpServer), and an Upstream and a Forwarder per route
 // that has parents (route 0: the default parents; route i + 1: the i-th `--forward` domain's);
 // the kernel spreads clients across the sockets. The local records, the cache, the questions in
 // flight (keyed by name, so one table serves every route) and what is known of each route's
@@ -31,6 +32,7 @@
 #include "resolver/server/rate_limiter.hpp"
 #include "resolver/server/redis_client.hpp"
 #include "resolver/server/tcp_server.hpp"
+#include "resolver/server/udp_server.hpp"
 #include "resolver/server/upstream.hpp"
 
 namespace resolver::server {
@@ -58,6 +60,9 @@ struct ServerSettings {
   HandlerSettings handler;
   cache::CacheSettings cache;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());  // one per core
+  // How each worker waits for UDP queries: its event loop, or a reader thread of its own
+  // asleep in recvmmsg (UdpServer). Epoll by default until the reader's hand-offs are bounded.
+  UdpWait udp_wait = UdpWait::Epoll;
   QueryLogFormat log_queries = QueryLogFormat::Off;
   AccessList access = AccessList::private_networks();
   // --proxy-from: whose PROXY v2 headers name the client (Responder::open_envelope); none:

@@ -1,34 +1,73 @@
 // UdpServer: one worker's UDP transport. It only moves bytes: every rule is the Responder's.
 //
-// The socket is read in batches: recvmmsg(MSG_DONTWAIT) until it is empty, then one Asio
-// readiness wait (Asio's epoll registration is edge-triggered, so waiting before the socket is
-// drained could sleep through queued queries); the replies of a batch leave in one sendmmsg.
-// After kBatchesPerTurn full batches the loop yields to the io_context so timers and parent
-// replies run. The replies to forwarded queries, which come from parent answers one handler at
-// a time, are gathered in the same batch and leave in one sendmmsg at the end of the turn.
-// A batch is read in two passes: first every datagram is prepared (the hit path's table slots
-// fetched from memory together), then each is answered.
+// The socket is read in batches of up to kBatch datagrams (recvmmsg) and the replies of a
+// batch leave in one sendmmsg. A batch is read in two passes: first every datagram is prepared
+// (the hit path's table slots fetched from memory together), then each is answered. The
+// replies to forwarded queries, which come from parent answers one handler at a time, are
+// gathered the same way and leave in one sendmmsg at the end of the io_context's turn.
+//
+// Two ways to wait for queries (UdpWait):
+//
+//  - Blocking (opt-in, --udp-wait blocking): a reader thread of the worker's own sleeps in recvmmsg
+//  and answers
+//    with a Responder of its own whatever needs no parent (local data, the cache, refusals,
+//    FORMERR); the rest it hands off, a batch at a time, to the worker's io_context, whose
+//    Responder forwards them (Outcome::HandOff). A wakeup then costs two system calls, the
+//    receive and the send, where waiting in the event loop costs four (epoll_wait, recvmmsg,
+//    sendmmsg, and the epoll_ctl that re-arms the wait): see docs/design.md. The socket is
+//    registered with a context of its own that nothing runs, so that queries never wake the
+//    loop. A reload interrupts an idle reader with a signal, so that it lets go of the old records.
+//  - Epoll (the default): the io_context waits for the socket (Asio's edge-triggered registration),
+//  drains it
+//    with recvmmsg(MSG_DONTWAIT) and yields after kBatchesPerTurn full batches, so timers and
+//    parent replies run. One thread per worker. It stays the default until the reader's
+//    hand-offs to the loop are bounded: under a flood of misses the reader can queue copies
+//    faster than the loop forwards them.
 #pragma once
 
+#include <pthread.h>
 #include <array>
+#include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
+#include <vector>
 
 #include "resolver/server/clock.hpp"
 #include "resolver/server/responder.hpp"
 
 namespace resolver::server {
 
+enum class UdpWait { Blocking, Epoll };
+
 class UdpServer final : private ReplyChannel {
  public:
-  UdpServer(boost::asio::ip::udp::socket socket, Responder& responder, const Clock& clock);
+  // Epoll: `responder` answers every request on `loop`, where the socket must be registered.
+  UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
+            Responder& responder, const Clock& clock);
+  // Blocking: `reader` (whose ResponderParts::loop is `loop`) answers on the thread that calls
+  // read_until_stopped(); `responder` answers what it hands off, on `loop`. The socket must be
+  // registered with a context that is never run.
+  UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
+            Responder& responder, Responder& reader, const Clock& clock);
   ~UdpServer() override;
   UdpServer(const UdpServer&) = delete;
   UdpServer& operator=(const UdpServer&) = delete;
 
+  UdpWait wait() const { return reader_ != nullptr ? UdpWait::Blocking : UdpWait::Epoll; }
+  // Epoll: starts reading on the loop. Blocking: nothing (see read_until_stopped).
   void start();
+  // Blocking: the reader thread's body; returns once stop_reading() was called.
+  void read_until_stopped();
+  // Blocking: wakes the reader and makes it return; safe from any thread, more than once.
+  void stop_reading();
+  // Blocking: makes an idle reader take up reloaded records now rather than at its next query
+  // (it is interrupted with a signal; one that lands while it answers a batch is taken up by
+  // that batch, or by the next); safe from any thread.
+  void wake_reader();
   boost::asio::ip::udp::endpoint local_endpoint() const { return socket_.local_endpoint(); }
 
  private:
@@ -40,23 +79,48 @@ class UdpServer final : private ReplyChannel {
   static constexpr std::size_t kDatagramSlot = 4096;
   static constexpr std::size_t kReplySlot = 2048;  // every DNS reply: at most 1232 bytes
 
-  struct Batch;  // the recvmmsg/sendmmsg vectors and their buffers
+  struct Received;  // the recvmmsg vectors, their buffers, and each datagram's reading
+  struct Replies;   // the sendmmsg vectors and their buffers
+  // A request the reader could not answer, for the loop's Responder.
+  struct HandedOff {
+    std::vector<std::uint8_t> bytes;  // after any PROXY header
+    Endpoint peer;
+    Endpoint client;
+    bool proxied = false;
+    bool plain_miss = false;  // Response::plain_miss
+    TimePoint received;
+  };
+  // How the reader's Responder sends a reply that does not fit a batch slot: at once.
+  class DirectChannel;
 
+  // Epoll.
   void wait_readable();
   void drain();
-  void flush();
-  void send_slot_now(std::size_t slot);  // one reply of the batch, waiting for room
-  // Queues the reply written in the batch's next slot.
-  void queue_reply(std::size_t size, const Endpoint& client);
+  // Reads and answers the `count` datagrams in received_ with `responder`; replies go into
+  // `replies`, requests handed off into `handed_off` (Blocking only).
+  void answer_batch(std::size_t count, Responder& responder, Replies& replies,
+                    ReplyChannel& channel, std::vector<HandedOff>* handed_off);
+  // On the loop: answers what the reader handed off.
+  void answer_handed_off(std::vector<HandedOff> requests);
+  void flush(Replies& replies);
   void send(std::span<const std::uint8_t> reply, const Endpoint& client);
   Send deferred(const Endpoint& client) override;
 
   boost::asio::ip::udp::socket socket_;
-  Responder& responder_;
+  boost::asio::io_context& loop_;
+  Responder& responder_;  // the loop's
+  Responder* reader_;     // Blocking: the reader thread's; null: Epoll
   const Clock& clock_;
-  std::unique_ptr<Batch> batch_;
-  bool in_batch_ = false;      // replies go into the batch, sent by drain()'s flush()
-  bool flush_posted_ = false;  // later replies are in the batch, sent by a posted flush()
+  std::unique_ptr<Received> received_;       // the reader's (Blocking) or the loop's (Epoll)
+  std::unique_ptr<Replies> replies_;         // the loop's: Epoll's batches, pending and handed off
+  std::unique_ptr<Replies> reader_replies_;  // Blocking: the reader's batches
+  std::unique_ptr<DirectChannel> direct_;    // Blocking: the reader's ReplyChannel
+  std::atomic<bool> stopping_{false};
+  std::mutex reader_mutex_;  // over the two below, so wake_reader never signals a gone thread
+  bool reader_running_ = false;
+  pthread_t reader_thread_{};
+  bool in_batch_ = false;      // on the loop: replies go into replies_, sent by the batch's end
+  bool flush_posted_ = false;  // later replies are in replies_, sent by a posted flush
 };
 
 }  // namespace resolver::server
