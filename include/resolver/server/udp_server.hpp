@@ -8,21 +8,20 @@
 //
 // Two ways to wait for queries (UdpWait):
 //
-//  - Blocking (opt-in, --udp-wait blocking): a reader thread of the worker's own sleeps in recvmmsg
-//  and answers
-//    with a Responder of its own whatever needs no parent (local data, the cache, refusals,
-//    FORMERR); the rest it hands off, a batch at a time, to the worker's io_context, whose
-//    Responder forwards them (Outcome::HandOff). A wakeup then costs two system calls, the
-//    receive and the send, where waiting in the event loop costs four (epoll_wait, recvmmsg,
-//    sendmmsg, and the epoll_ctl that re-arms the wait): see docs/design.md. The socket is
-//    registered with a context of its own that nothing runs, so that queries never wake the
-//    loop. A reload interrupts an idle reader with a signal, so that it lets go of the old records.
-//  - Epoll (the default): the io_context waits for the socket (Asio's edge-triggered registration),
-//  drains it
-//    with recvmmsg(MSG_DONTWAIT) and yields after kBatchesPerTurn full batches, so timers and
-//    parent replies run. One thread per worker. It stays the default until the reader's
-//    hand-offs to the loop are bounded: under a flood of misses the reader can queue copies
-//    faster than the loop forwards them.
+//  - Epoll (the default): the io_context waits for the socket (Asio's edge-triggered
+//    registration), drains it with recvmmsg(MSG_DONTWAIT) and yields after kBatchesPerTurn
+//    full batches, so timers and parent replies run. One thread per worker.
+//  - Blocking (opt-in, --udp-wait blocking): a reader thread of the worker's own sleeps in
+//    recvmmsg and answers with a Responder of its own whatever needs no parent (local data,
+//    the cache, refusals, FORMERR); the rest it hands off, a batch at a time, to the worker's
+//    io_context, whose Responder forwards them (Outcome::HandOff). A wakeup then costs two
+//    system calls, the receive and the send, where waiting in the event loop costs four
+//    (epoll_wait, recvmmsg, sendmmsg, and the epoll_ctl that re-arms the wait): see
+//    docs/design.md. The socket is registered with a context of its own that nothing runs, so
+//    that queries never wake the loop. A reload interrupts an idle reader with a signal, so
+//    that it lets go of the old records. It stays opt-in until its hand-offs to the loop are
+//    bounded: under a flood of misses the reader can queue copies faster than the loop
+//    forwards them.
 #pragma once
 
 #include <pthread.h>
@@ -57,7 +56,6 @@ class UdpServer final : private ReplyChannel {
   UdpServer(const UdpServer&) = delete;
   UdpServer& operator=(const UdpServer&) = delete;
 
-  UdpWait wait() const { return reader_ != nullptr ? UdpWait::Blocking : UdpWait::Epoll; }
   // Epoll: starts reading on the loop. Blocking: nothing (see read_until_stopped).
   void start();
   // Blocking: the reader thread's body; returns once stop_reading() was called.
