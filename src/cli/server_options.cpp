@@ -260,7 +260,7 @@ void add_network_options(CLI::App& command, ServerCommandLine& line) {
           "recvmmsg; fewest system calls per wakeup) or epoll (in the worker's event loop; "
           "one thread per worker)")
       ->check(CLI::IsMember({"blocking", "epoll"}))
-      ->default_str("epoll");
+      ->default_str("blocking");
   auto& upstream = settings.upstream;
   command
       .add_option_function<std::string>(

@@ -83,6 +83,7 @@ void add_worker(const WorkerMetrics& worker, MetricsSnapshot& into) {
   }
   for (std::size_t s = 0; s < kAnswerSources; ++s) into.answers[s] += worker.answers[s].value();
   into.rate_limited += worker.rate_limited.value();
+  into.backlog_dropped += worker.backlog_dropped.value();
   into.refused += worker.refused.value();
   for (std::size_t p = 0; p < kQueryProtocols; ++p)
     into.malformed[p] += worker.malformed[p].value();

@@ -107,6 +107,10 @@ void queries(Exposition& out, const MetricsSnapshot& snapshot) {
   for (const auto& counter : {
            Plain{"resolver_rate_limited_total", "Requests dropped by the per-client rate limit.",
                  snapshot.rate_limited},
+           Plain{"resolver_backlog_dropped_total",
+                 "Queries for the parents the UDP reader dropped because its worker's event "
+                 "loop had a full backlog of them (--udp-wait blocking).",
+                 snapshot.backlog_dropped},
            Plain{"resolver_refused_total", "Queries refused because the client is not allowed.",
                  snapshot.refused},
            Plain{"resolver_upstream_questions_total",

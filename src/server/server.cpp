@@ -106,7 +106,8 @@ struct Server::Worker {
       // The loop must keep running with nothing of its own to wait for (no TCP, no parents):
       // it answers what the reader hands off.
       keep_running.emplace(io.get_executor());
-      server.emplace(bind_socket(socket_home, bind_to), io, *responder, *reader, system_clock());
+      server.emplace(bind_socket(socket_home, bind_to), io, *responder, *reader,
+                     reader_metrics.backlog_dropped, system_clock());
     } else {
       server.emplace(bind_socket(io, bind_to), io, *responder, system_clock());
     }
@@ -140,7 +141,7 @@ struct Server::Worker {
   std::unique_ptr<RedisClient> redis;  // the shared cache's connection, if there is one
   std::vector<Route> routes;
   std::optional<Responder> responder;
-  std::optional<Responder> reader;  // with --udp-wait=blocking
+  std::optional<Responder> reader;  // unless --udp-wait epoll
   std::optional<UdpServer> server;
   std::optional<TcpServer> tcp_server;
 };

@@ -109,6 +109,30 @@ struct UdpServer::Replies {
   }
 };
 
+// A ring the reader fills and the loop empties. Its slots keep their buffers, so a hand-off
+// allocates nothing once they have grown; its size bounds what a flood of misses the loop
+// cannot keep up with may hold.
+struct UdpServer::HandOffs {
+  struct Request {
+    std::vector<std::uint8_t> bytes;  // after any PROXY header
+    Endpoint peer;
+    Endpoint client;
+    bool proxied = false;
+    bool plain_miss = false;  // Response::plain_miss
+    TimePoint received;
+  };
+  std::array<Request, kHandOffSlots> slots{};
+  std::size_t filled = 0;                // the reader's: hand-offs so far
+  std::atomic<std::size_t> answered{0};  // the loop's: hand-offs taken up so far
+  std::size_t room = 0;                  // the reader's: free slots, as of its last look
+
+  Request& slot(std::size_t number) { return slots[number % kHandOffSlots]; }
+  // The loop's stores to `answered` release the slots it read: the reader may refill them.
+  void look_for_room() {
+    room = kHandOffSlots - (filled - answered.load(std::memory_order_acquire));
+  }
+};
+
 class UdpServer::DirectChannel final : public ReplyChannel {
  public:
   explicit DirectChannel(boost::asio::ip::udp::socket& socket) : socket_(socket) {}
@@ -132,7 +156,8 @@ UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_contex
       replies_(std::make_unique<Replies>()) {}
 
 UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
-                     Responder& responder, Responder& reader, const Clock& clock)
+                     Responder& responder, Responder& reader, Counter& backlog_dropped,
+                     const Clock& clock)
     : socket_(std::move(socket)),
       loop_(loop),
       responder_(responder),
@@ -141,7 +166,9 @@ UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_contex
       received_(std::make_unique<Received>()),
       replies_(std::make_unique<Replies>()),
       reader_replies_(std::make_unique<Replies>()),
-      direct_(std::make_unique<DirectChannel>(socket_)) {}
+      direct_(std::make_unique<DirectChannel>(socket_)),
+      hand_offs_(std::make_unique<HandOffs>()),
+      backlog_dropped_(&backlog_dropped) {}
 
 UdpServer::~UdpServer() = default;
 
@@ -169,7 +196,7 @@ void UdpServer::read_until_stopped() {
     reader_thread_ = ::pthread_self();
     reader_running_ = true;
   }
-  std::vector<HandedOff> handed_off;
+  auto& hand_offs = *hand_offs_;
   while (!stopping_.load(std::memory_order_acquire)) {
     received_->prepare_receive();
     // Sleeps until a datagram comes, then takes whatever else is queued.
@@ -188,13 +215,12 @@ void UdpServer::read_until_stopped() {
       }
       continue;
     }
-    answer_batch(static_cast<std::size_t>(received), *reader_, *reader_replies_, *direct_,
-                 &handed_off);
-    if (!handed_off.empty()) {
-      boost::asio::post(loop_, [this, requests = std::move(handed_off)]() mutable {
-        answer_handed_off(std::move(requests));
-      });
-      handed_off = {};
+    auto first = hand_offs.filled;
+    hand_offs.look_for_room();
+    answer_batch(static_cast<std::size_t>(received), *reader_, *reader_replies_, *direct_);
+    if (hand_offs.filled != first) {
+      boost::asio::post(loop_,
+                        [this, first, last = hand_offs.filled] { answer_handed_off(first, last); });
     }
   }
   std::lock_guard lock(reader_mutex_);
@@ -240,7 +266,7 @@ void UdpServer::drain() {
       continue;
     }
     in_batch_ = true;
-    answer_batch(static_cast<std::size_t>(received), responder_, *replies_, *this, nullptr);
+    answer_batch(static_cast<std::size_t>(received), responder_, *replies_, *this);
     in_batch_ = false;
     // Short of a full batch, recvmmsg met an empty socket: from here on every new datagram
     // is a new edge, so waiting cannot miss one.
@@ -254,7 +280,7 @@ void UdpServer::drain() {
 }
 
 void UdpServer::answer_batch(std::size_t count, Responder& responder, Replies& replies,
-                             ReplyChannel& channel, std::vector<HandedOff>* handed_off) {
+                             ReplyChannel& channel) {
   auto& batch = *received_;
   // First pass: open each envelope (a PROXY header) and read ahead, so that the batch's
   // memory misses (1M names: 53 MB of table) overlap instead of following each other.
@@ -290,17 +316,29 @@ void UdpServer::answer_batch(std::size_t count, Responder& responder, Replies& r
     auto response = responder.respond(request, replies.next_slot(), channel);
     if (response.outcome == Responder::Outcome::Reply) {
       replies.queue(response.size, source.peer);
-    } else if (response.outcome == Responder::Outcome::HandOff && handed_off != nullptr) {
-      handed_off->push_back({std::vector<std::uint8_t>(source.bytes.begin(), source.bytes.end()),
-                             source.peer, source.client, source.proxied, response.plain_miss, now});
+    } else if (response.outcome == Responder::Outcome::HandOff && hand_offs_ != nullptr) {
+      auto& hand_offs = *hand_offs_;
+      if (hand_offs.room == 0) {
+        backlog_dropped_->add();
+        continue;
+      }
+      auto& slot = hand_offs.slot(hand_offs.filled++);
+      --hand_offs.room;
+      slot.bytes.assign(source.bytes.begin(), source.bytes.end());
+      slot.peer = source.peer;
+      slot.client = source.client;
+      slot.proxied = source.proxied;
+      slot.plain_miss = response.plain_miss;
+      slot.received = now;
     }
   }
   flush(replies);
 }
 
-void UdpServer::answer_handed_off(std::vector<HandedOff> requests) {
+void UdpServer::answer_handed_off(std::size_t first, std::size_t last) {
   in_batch_ = true;
-  for (const auto& handed : requests) {
+  for (auto number = first; number != last; ++number) {
+    const auto& handed = hand_offs_->slot(number);
     Responder::Request request{handed.bytes, handed.client, handed.received};
     if (handed.proxied) request.peer = &handed.peer;
     request.admitted = true;
@@ -309,6 +347,7 @@ void UdpServer::answer_handed_off(std::vector<HandedOff> requests) {
     auto response = responder_.respond(request, replies_->next_slot(), *this);
     if (response.outcome == Responder::Outcome::Reply) replies_->queue(response.size, handed.peer);
   }
+  hand_offs_->answered.store(last, std::memory_order_release);
   in_batch_ = false;
   flush(*replies_);
 }

@@ -31,8 +31,7 @@ TEST_CASE("SIGHUP reloads the record file", "[reload]") {
 
 TEST_CASE("a reload is taken up at once by idle UDP readers, not at their next query", "[reload]") {
   auto path = write_temp_file("reload-idle.txt", "old.example,192.0.2.1,60\n");
-  ResolverServer server(path, std::nullopt,
-                        {"--threads", "2", "--udp-wait", "blocking", "--log-level", "debug"});
+  ResolverServer server(path, std::nullopt, {"--threads", "2", "--log-level", "debug"});
   replace_file(path, "new.example,192.0.2.2,60\n");
   kill(server.process().pid(), SIGHUP);
   REQUIRE(server.process().wait_for_log("reloaded " + path));

@@ -104,8 +104,9 @@ struct WorkerMetrics {
   std::array<std::array<Counter, kTypeSlots>, kQueryProtocols> queries;
   std::array<std::array<Counter, kRcodeSlots>, kQueryProtocols> responses;
   std::array<Counter, kAnswerSources> answers;
-  Counter rate_limited;  // dropped by the rate limiter
-  Counter refused;       // REFUSED by the access list
+  Counter rate_limited;     // dropped by the rate limiter
+  Counter backlog_dropped;  // dropped by the UDP reader: the loop had too many to take up
+  Counter refused;          // REFUSED by the access list
   // By protocol (QueryProtocol's order): dropped or answered FORMERR for their bytes.
   std::array<Counter, kQueryProtocols> malformed;
   Counter upstream_questions;  // questions this worker sent to parents (coalesced: one each)
@@ -121,6 +122,7 @@ struct MetricsSnapshot {
   std::array<std::array<std::uint64_t, kRcodeSlots>, kQueryProtocols> responses{};
   std::array<std::uint64_t, kAnswerSources> answers{};
   std::uint64_t rate_limited = 0;
+  std::uint64_t backlog_dropped = 0;
   std::uint64_t refused = 0;
   std::array<std::uint64_t, kQueryProtocols> malformed{};
   std::uint64_t upstream_questions = 0;

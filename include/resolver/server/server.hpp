@@ -1,7 +1,7 @@
 // Server: the workers behind one port, UDP and TCP.
 //
 // Each worker owns an io_context (its loop thread), a UDP socket and a TCP listening socket
-// bound with SO_REUSEPORT to the same address, its Responder, with --udp-wait=blocking a
+// bound with SO_REUSEPORT to the same address, its Responder, unless --udp-wait epoll a
 // reader thread and its Responder (UdpServer), and an Upstream and a Forwarder per route
 // that has parents (route 0: the default parents; route i + 1: the i-th `--forward` domain's);
 // the kernel spreads clients across the sockets. The local records, the cache, the questions in
@@ -61,8 +61,8 @@ struct ServerSettings {
   cache::CacheSettings cache;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());  // one per core
   // How each worker waits for UDP queries: its event loop, or a reader thread of its own
-  // asleep in recvmmsg (UdpServer). Epoll by default until the reader's hand-offs are bounded.
-  UdpWait udp_wait = UdpWait::Epoll;
+  // asleep in recvmmsg (UdpServer), which costs the fewest system calls per wakeup.
+  UdpWait udp_wait = UdpWait::Blocking;
   QueryLogFormat log_queries = QueryLogFormat::Off;
   AccessList access = AccessList::private_networks();
   // --proxy-from: whose PROXY v2 headers name the client (Responder::open_envelope); none:

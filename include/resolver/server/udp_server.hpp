@@ -8,10 +8,10 @@
 //
 // Two ways to wait for queries (UdpWait):
 //
-//  - Epoll (the default): the io_context waits for the socket (Asio's edge-triggered
+//  - Epoll (--udp-wait epoll): the io_context waits for the socket (Asio's edge-triggered
 //    registration), drains it with recvmmsg(MSG_DONTWAIT) and yields after kBatchesPerTurn
 //    full batches, so timers and parent replies run. One thread per worker.
-//  - Blocking (opt-in, --udp-wait blocking): a reader thread of the worker's own sleeps in
+//  - Blocking (the default): a reader thread of the worker's own sleeps in
 //    recvmmsg and answers with a Responder of its own whatever needs no parent (local data,
 //    the cache, refusals, FORMERR); the rest it hands off, a batch at a time, to the worker's
 //    io_context, whose Responder forwards them (Outcome::HandOff). A wakeup then costs two
@@ -19,9 +19,9 @@
 //    (epoll_wait, recvmmsg, sendmmsg, and the epoll_ctl that re-arms the wait): see
 //    docs/design.md. The socket is registered with a context of its own that nothing runs, so
 //    that queries never wake the loop. A reload interrupts an idle reader with a signal, so
-//    that it lets go of the old records. It stays opt-in until its hand-offs to the loop are
-//    bounded: under a flood of misses the reader can queue copies faster than the loop
-//    forwards them.
+//    that it lets go of the old records. At most kHandOffSlots requests wait for the loop:
+//    beyond, under a flood of misses the loop cannot keep up with, the reader drops them, as
+//    a full socket buffer would in the other mode, and counts them.
 #pragma once
 
 #include <pthread.h>
@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "resolver/server/clock.hpp"
+#include "resolver/server/metrics.hpp"
 #include "resolver/server/responder.hpp"
 
 namespace resolver::server {
@@ -49,9 +50,10 @@ class UdpServer final : private ReplyChannel {
             Responder& responder, const Clock& clock);
   // Blocking: `reader` (whose ResponderParts::loop is `loop`) answers on the thread that calls
   // read_until_stopped(); `responder` answers what it hands off, on `loop`. The socket must be
-  // registered with a context that is never run.
+  // registered with a context that is never run. `backlog_dropped` counts, on the reader's
+  // thread, the requests dropped because kHandOffSlots were waiting for the loop.
   UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
-            Responder& responder, Responder& reader, const Clock& clock);
+            Responder& responder, Responder& reader, Counter& backlog_dropped, const Clock& clock);
   ~UdpServer() override;
   UdpServer(const UdpServer&) = delete;
   UdpServer& operator=(const UdpServer&) = delete;
@@ -76,18 +78,13 @@ class UdpServer final : private ReplyChannel {
   // Only a datagram's first kDatagramSlot bytes are read: no query we answer comes near it.
   static constexpr std::size_t kDatagramSlot = 4096;
   static constexpr std::size_t kReplySlot = 2048;  // every DNS reply: at most 1232 bytes
+  // Blocking: requests handed off and not yet taken up by the loop, at most. As many as the
+  // loop takes in per turn in the other mode before it lets forwarding run.
+  static constexpr std::size_t kHandOffSlots = kBatch * kBatchesPerTurn;
 
   struct Received;  // the recvmmsg vectors, their buffers, and each datagram's reading
   struct Replies;   // the sendmmsg vectors and their buffers
-  // A request the reader could not answer, for the loop's Responder.
-  struct HandedOff {
-    std::vector<std::uint8_t> bytes;  // after any PROXY header
-    Endpoint peer;
-    Endpoint client;
-    bool proxied = false;
-    bool plain_miss = false;  // Response::plain_miss
-    TimePoint received;
-  };
+  struct HandOffs;  // the requests the reader could not answer, waiting for the loop
   // How the reader's Responder sends a reply that does not fit a batch slot: at once.
   class DirectChannel;
 
@@ -95,11 +92,11 @@ class UdpServer final : private ReplyChannel {
   void wait_readable();
   void drain();
   // Reads and answers the `count` datagrams in received_ with `responder`; replies go into
-  // `replies`, requests handed off into `handed_off` (Blocking only).
+  // `replies`, requests handed off into hand_offs_ (Blocking: on the reader's thread).
   void answer_batch(std::size_t count, Responder& responder, Replies& replies,
-                    ReplyChannel& channel, std::vector<HandedOff>* handed_off);
-  // On the loop: answers what the reader handed off.
-  void answer_handed_off(std::vector<HandedOff> requests);
+                    ReplyChannel& channel);
+  // On the loop: answers the hand-offs numbered [first, last).
+  void answer_handed_off(std::size_t first, std::size_t last);
   void flush(Replies& replies);
   void send(std::span<const std::uint8_t> reply, const Endpoint& client);
   Send deferred(const Endpoint& client) override;
@@ -113,6 +110,8 @@ class UdpServer final : private ReplyChannel {
   std::unique_ptr<Replies> replies_;         // the loop's: Epoll's batches, pending and handed off
   std::unique_ptr<Replies> reader_replies_;  // Blocking: the reader's batches
   std::unique_ptr<DirectChannel> direct_;    // Blocking: the reader's ReplyChannel
+  std::unique_ptr<HandOffs> hand_offs_;      // Blocking
+  Counter* backlog_dropped_ = nullptr;       // Blocking: the reader's
   std::atomic<bool> stopping_{false};
   std::mutex reader_mutex_;  // over the two below, so wake_reader never signals a gone thread
   bool reader_running_ = false;

@@ -30,6 +30,7 @@ MetricsSnapshot snapshot() {
   snapshot.responses[static_cast<std::size_t>(QueryProtocol::Tcp)][rcode_slot(Rcode::NxDomain)] = 3;
   snapshot.answers[static_cast<std::size_t>(AnswerSource::Stale)] = 4;
   snapshot.rate_limited = 5;
+  snapshot.backlog_dropped = 88;
   snapshot.malformed[static_cast<std::size_t>(QueryProtocol::Tcp)] = 4;
   snapshot.proxy = {11, 12, 13, 14};
   snapshot.shared_cache.hits = 21;
@@ -67,6 +68,7 @@ TEST_CASE("every family has HELP and TYPE, and every series of the snapshot its 
   CHECK(has_line(text, R"(resolver_responses_total{protocol="tcp",rcode="NXDOMAIN"} 3)"));
   CHECK(has_line(text, R"(resolver_answers_total{source="stale"} 4)"));
   CHECK(has_line(text, "resolver_rate_limited_total 5"));
+  CHECK(has_line(text, "resolver_backlog_dropped_total 88"));
   CHECK(has_line(text, R"(resolver_malformed_total{protocol="tcp"} 4)"));
   CHECK(has_line(text, R"(resolver_malformed_total{protocol="udp"} 0)"));
   CHECK(has_line(text, R"(resolver_proxy_headers_total{outcome="accepted"} 11)"));
@@ -93,7 +95,7 @@ TEST_CASE("every family has HELP and TYPE, and every series of the snapshot its 
     if (!line.starts_with("#")) CHECK(line.starts_with("resolver_"));
   }
   CHECK(help == type);
-  CHECK(help == 29);
+  CHECK(help == 30);
 }
 
 TEST_CASE("the latency histogram's buckets are cumulative and end at the count", "[metrics]") {

@@ -46,6 +46,8 @@ TEST_CASE("a snapshot sums the workers, parent by parent", "[metrics]") {
     worker->parents[1][1].timeouts.add();
   }
   second.rate_limited.add(5);
+  first.backlog_dropped.add(2);
+  second.backlog_dropped.add(3);
   second.parents[0][0].queries.add(7);
   first.proxy.untrusted.add(3);
   second.proxy.missing.add();
@@ -59,6 +61,7 @@ TEST_CASE("a snapshot sums the workers, parent by parent", "[metrics]") {
   CHECK(snapshot.queries[0][type_slot(RrType::A)] == 4);
   CHECK(snapshot.answers[static_cast<std::size_t>(AnswerSource::Cache)] == 2);
   CHECK(snapshot.rate_limited == 5);
+  CHECK(snapshot.backlog_dropped == 5);
   CHECK(snapshot.parents[0].queries == 7);
   CHECK(snapshot.parents[2].timeouts == 2);
   CHECK(snapshot.parents[1].timeouts == 0);

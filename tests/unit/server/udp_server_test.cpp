@@ -1,0 +1,143 @@
+// UdpServer's reader thread over a loopback socket, with a scripted parent and an event loop
+// the test runs by hand: what the reader hands off waits until the loop is run.
+#include "resolver/server/udp_server.hpp"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "resolver/dns/response_builder.hpp"
+#include "support/records.hpp"
+#include "support/scripted_parent.hpp"
+
+using namespace std::chrono_literals;
+using boost::asio::ip::udp;
+using resolver::dns::RrType;
+using test_support::address_record;
+using test_support::question;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes dns_query(std::string_view name, std::uint16_t id) {
+  std::array<std::uint8_t, 512> buffer{};
+  auto size = resolver::dns::build_query(question(name, RrType::A), id, true, buffer);
+  return {buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(size)};
+}
+
+// A worker with a reader thread: the loop's Responder forwards to a scripted parent, the
+// reader's answers local data and hands the rest to `loop`, which only the test runs.
+struct ReaderWorker {
+  ReaderWorker()
+      : handler(std::make_shared<const resolver::records::LocalRecords>(
+                    std::vector{address_record("host.test", "192.0.2.1")}),
+                cache, resolver::server::HandlerSettings{.has_parent = true}),
+        parents({udp::endpoint{boost::asio::ip::make_address("127.0.0.1"), 5300}}),
+        forwarder(loop, handler, parent, in_flight, clock, {}, 0ms),
+        responder(resolver::server::ResponderParts{handler,
+                                                   {{&forwarder, &parents}},
+                                                   {},
+                                                   resolver::server::QueryLogFormat::Off,
+                                                   &metrics,
+                                                   &clock}),
+        reader(resolver::server::ResponderParts{handler,
+                                                {{&forwarder, &parents}},
+                                                {},
+                                                resolver::server::QueryLogFormat::Off,
+                                                &reader_metrics,
+                                                &clock,
+                                                &loop}),
+        server(
+            udp::socket(socket_home, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
+            loop, responder, reader, reader_metrics.backlog_dropped, clock),
+        reading([this] { server.read_until_stopped(); }) {}
+
+  ~ReaderWorker() {
+    server.stop_reading();
+    reading.join();
+  }
+
+  resolver::server::ManualClock clock;
+  resolver::cache::Cache cache;
+  resolver::server::QueryHandler handler;
+  resolver::server::ParentSet parents;
+  test_support::ScriptedParent parent;
+  resolver::server::InFlight in_flight;
+  boost::asio::io_context loop;
+  boost::asio::io_context socket_home;
+  resolver::server::Forwarder forwarder;
+  resolver::server::WorkerMetrics metrics;
+  resolver::server::WorkerMetrics reader_metrics;
+  resolver::server::Responder responder;
+  resolver::server::Responder reader;
+  resolver::server::UdpServer server;
+  std::thread reading;
+};
+
+// A connected client socket that waits at most 5 s for a reply.
+struct Client {
+  explicit Client(udp::endpoint server) : socket(io) {
+    socket.connect(server);
+    timeval timeout{5, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  }
+  void send(const Bytes& bytes) { socket.send(boost::asio::buffer(bytes)); }
+  // A local name's answer comes back from the reader after every datagram sent before it
+  // was read: once it is in, the reader has taken all of them.
+  bool reader_caught_up() {
+    send(dns_query("host.test", 0xffff));
+    std::array<std::uint8_t, 512> reply{};
+    boost::system::error_code error;
+    socket.receive(boost::asio::buffer(reply), 0, error);
+    return !error;
+  }
+
+  boost::asio::io_context io;
+  udp::socket socket;
+};
+
+}  // namespace
+
+TEST_CASE("a reader holds at most 512 misses for a loop that is behind, and drops the rest",
+          "[udp_server][reader]") {
+  ReaderWorker worker;
+  Client client(worker.server.local_endpoint());
+  // In rounds small enough for the socket's buffer, so that the kernel drops none.
+  std::uint16_t id = 0;
+  for (int round = 0; round < 12; ++round) {
+    for (int i = 0; i < 50; ++i, ++id)
+      client.send(dns_query("miss" + std::to_string(id) + ".test", id));
+    REQUIRE(client.reader_caught_up());
+  }
+  // Each round's hand-offs were posted before the next round was read: the last round's
+  // answer says all of them but its own (which found no room) are in.
+  CHECK(worker.parent.questions.empty());  // the loop has not run
+  CHECK(worker.reader_metrics.backlog_dropped.value() == 600 - 512);
+
+  worker.loop.poll();
+  CHECK(worker.parent.questions.size() == 512);
+  CHECK(worker.parent.questions.front().name.to_text() == "miss0.test");
+  CHECK(worker.parent.questions.back().name.to_text() == "miss511.test");
+
+  // The loop took them up: the reader has room again.
+  client.send(dns_query("late.test", id));
+  auto waiting = boost::asio::make_work_guard(worker.loop);
+  worker.loop.restart();
+  CHECK(worker.loop.run_one_for(5s) == 1);
+  REQUIRE(worker.parent.questions.size() == 513);
+  CHECK(worker.parent.questions.back().name.to_text() == "late.test");
+  CHECK(worker.reader_metrics.backlog_dropped.value() == 600 - 512);
+}
