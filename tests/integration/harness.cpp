@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <stdexcept>
 
@@ -368,16 +369,33 @@ Bytes dns_query(const std::string& name, resolver::dns::RrType type, std::uint16
   return out;
 }
 
+namespace {
+
+// The lowest port the kernel hands out for port 0 and outgoing sockets.
+int ephemeral_low() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  range >> low;
+  return low;
+}
+
+}  // namespace
+
 std::uint16_t free_udp_port() {
-  // Peers such as Unbound bind TCP on their port too: a port taken on either side is skipped.
-  for (int attempt = 0; attempt < 50; ++attempt) {
+  // Below the ephemeral range: a port the kernel found free would be the next one it gives to
+  // a server on port 0 or an upstream socket of some test running beside this one; one below
+  // it is taken only by a test that asks for it by number. Peers such as Unbound bind TCP on
+  // their port too: a port taken on either side is skipped.
+  static std::mt19937 random(std::random_device{}());
+  int high = std::min(ephemeral_low(), 65536) - 1;
+  std::uniform_int_distribution<int> pick(std::min(10000, high), high);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    auto address = loopback(static_cast<std::uint16_t>(pick(random)));
     int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    auto address = loopback(0);
-    bind(udp, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    getsockname(udp, reinterpret_cast<sockaddr*>(&address), &length);
+    bool udp_free = bind(udp, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
     int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool tcp_free = bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    bool tcp_free =
+        udp_free && bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
     close(tcp);
     close(udp);
     if (tcp_free) return ntohs(address.sin_port);

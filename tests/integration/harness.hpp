@@ -114,7 +114,7 @@ Bytes dns_query(const std::string& name, resolver::dns::RrType type, std::uint16
                 bool recursion_desired = true, std::optional<std::uint16_t> edns = std::nullopt);
 
 // A port that was free for UDP and TCP a moment ago (for peers that cannot bind port 0 and
-// report it).
+// report it), picked at random below the kernel's ephemeral range.
 std::uint16_t free_udp_port();
 
 enum class Transport { Udp, Tcp };

@@ -26,8 +26,8 @@ bool answers_with(std::uint16_t port, const std::string& name, const std::string
 }
 
 // An Unbound that serves peer.example itself and forwards everything else to `forward_port`,
-// on a port of its own. The port free_udp_port() found can be taken before Unbound binds it
-// (by a server that another test starts on port 0 at the same moment): Unbound then exits, and
+// on a port of its own. The port free_udp_port() found can still be taken before Unbound binds
+// it (by another test's peer given the same one at the same moment): Unbound then exits, and
 // is started again on another port. It is ready once it gives www.peer.example's address,
 // which no other server gives.
 struct Unbound {
