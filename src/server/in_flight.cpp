@@ -45,7 +45,7 @@ std::size_t InFlight::size() const {
 void InFlight::deliver(std::vector<Waiter> waiters, const dns::Answer& answer, AnswerSource source,
                        const boost::asio::io_context& here) {
   for (auto& waiter : waiters) {
-    if (waiter.io == &here || waiter.io == nullptr) {
+    if (waiter.io == &here) {
       waiter.reply(answer, source);
     } else {
       boost::asio::post(

@@ -26,7 +26,7 @@ class InFlight {
   // The answer, and where it came from (for the metrics and the query log).
   using Reply = std::function<void(const dns::Answer&, AnswerSource)>;
   struct Waiter {
-    boost::asio::io_context* io = nullptr;  // the worker the reply must run on
+    boost::asio::io_context* io = nullptr;  // the worker the reply must run on: never null
     Reply reply;
   };
   enum class Join {
