@@ -122,9 +122,11 @@ struct UdpServer::HandOffs {
     TimePoint received;
   };
   std::array<Request, kHandOffSlots> slots{};
-  std::size_t filled = 0;                // the reader's: hand-offs so far
-  std::atomic<std::size_t> answered{0};  // the loop's: hand-offs taken up so far
-  std::size_t room = 0;                  // the reader's: free slots, as of its last look
+  // The reader's counters and the loop's live on cache lines of their own, so that the loop's
+  // store once per batch does not take the line the reader writes on every hand-off.
+  alignas(64) std::size_t filled = 0;  // the reader's: hand-offs so far
+  std::size_t room = 0;                // the reader's: free slots, as of its last look
+  alignas(64) std::atomic<std::size_t> answered{0};  // the loop's: hand-offs taken up so far
 
   Request& slot(std::size_t number) { return slots[number % kHandOffSlots]; }
   // The loop's stores to `answered` release the slots it read: the reader may refill them.

@@ -1,8 +1,8 @@
 // Server: the workers behind one port, UDP and TCP.
 //
 // Each worker owns an io_context (its loop thread), a UDP socket and a TCP listening socket
-// bound with SO_REUSEPORT to the same address, its Responder, unless --udp-wait epoll a
-// reader thread and its Responder (UdpServer), and an Upstream and a Forwarder per route
+// bound with SO_REUSEPORT to the same address, its Responder, unless --udp-wait epoll, a
+// reader thread with a Responder of its own (UdpServer), and an Upstream and a Forwarder per route
 // that has parents (route 0: the default parents; route i + 1: the i-th `--forward` domain's);
 // the kernel spreads clients across the sockets. The local records, the cache, the questions in
 // flight (keyed by name, so one table serves every route) and what is known of each route's

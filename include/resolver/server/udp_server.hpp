@@ -20,8 +20,10 @@
 //    docs/design.md. The socket is registered with a context of its own that nothing runs, so
 //    that queries never wake the loop. A reload interrupts an idle reader with a signal, so
 //    that it lets go of the old records. At most kHandOffSlots requests wait for the loop:
-//    beyond, under a flood of misses the loop cannot keep up with, the reader drops them, as
-//    a full socket buffer would in the other mode, and counts them.
+//    beyond, under a flood of misses the loop cannot keep up with, the reader drops them and
+//    counts them. Unlike the socket buffer of the other mode, which holds a burst as long as
+//    it has bytes left, this bound does not grow with SO_RCVBUF: a miss behind 512 others is
+//    already a turn late, and its client retries.
 #pragma once
 
 #include <pthread.h>
