@@ -17,7 +17,9 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <set>
 #include <stdexcept>
+#include <utility>
 
 #include "resolver/dns/address.hpp"
 #include "resolver/dns/query_parser.hpp"
@@ -371,26 +373,42 @@ Bytes dns_query(const std::string& name, resolver::dns::RrType type, std::uint16
 
 namespace {
 
-// The lowest port the kernel hands out for port 0 and outgoing sockets.
-int ephemeral_low() {
+// The ports the kernel hands out on its own (ip_local_port_range), as [low, high].
+std::pair<int, int> ephemeral_range() {
   std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
   int low = 32768;
-  range >> low;
-  return low;
+  int high = 60999;
+  range >> low >> high;
+  return {low, high};
+}
+
+// Where free_udp_port picks: below the ephemeral range when there is room there, else above
+// it, else (a range covering nearly every port, as some containers set) anywhere unprivileged.
+std::pair<int, int> test_port_range() {
+  constexpr int kLowest = 10000;
+  constexpr int kEnough = 5000;
+  auto [low, high] = ephemeral_range();
+  if (low - kLowest >= kEnough) return {kLowest, low - 1};
+  if (65535 - high >= kEnough) return {high + 1, 65535};
+  return {kLowest, 65535};
 }
 
 }  // namespace
 
 std::uint16_t free_udp_port() {
-  // Below the ephemeral range: a port the kernel found free would be the next one it gives to
-  // a server on port 0 or an upstream socket of some test running beside this one; one below
-  // it is taken only by a test that asks for it by number. Peers such as Unbound bind TCP on
-  // their port too: a port taken on either side is skipped.
+  // Outside the ephemeral range: a port the kernel found free would be the next one it gives
+  // to a server on port 0 or an upstream socket of some test running beside this one; one
+  // outside it is taken only by a test that asks for it by number. Peers such as Unbound bind
+  // TCP on their port too: a port taken on either side is skipped. A port handed out once is
+  // never handed out again by this process, since its first taker may not have bound it yet.
   static std::mt19937 random(std::random_device{}());
-  int high = std::min(ephemeral_low(), 65536) - 1;
-  std::uniform_int_distribution<int> pick(std::min(10000, high), high);
+  static std::set<int> handed_out;
+  auto [lowest, highest] = test_port_range();
+  std::uniform_int_distribution<int> pick(lowest, highest);
   for (int attempt = 0; attempt < 200; ++attempt) {
-    auto address = loopback(static_cast<std::uint16_t>(pick(random)));
+    int port = pick(random);
+    if (handed_out.contains(port)) continue;
+    auto address = loopback(static_cast<std::uint16_t>(port));
     int udp = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     bool udp_free = bind(udp, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
     int tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -398,7 +416,10 @@ std::uint16_t free_udp_port() {
         udp_free && bind(tcp, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
     close(tcp);
     close(udp);
-    if (tcp_free) return ntohs(address.sin_port);
+    if (tcp_free) {
+      handed_out.insert(port);
+      return static_cast<std::uint16_t>(port);
+    }
   }
   throw std::runtime_error("no port free for both UDP and TCP on 127.0.0.1");
 }
