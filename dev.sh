@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's two commands (run as root on Debian 12, or with sudo available):
 #   ./dev.sh demo   install what is missing, build, run the course's two-server demo on data/
-#   ./dev.sh test   install what is missing, build normal + ASan/UBSan, run every test
+#   ./dev.sh test   install what is missing, build normal + ASan/UBSan, run every test, and the
+#                   unit tests under TSan
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -35,7 +36,7 @@ build() {  # build DIR [cmake options...]
   local dir="$1"
   shift
   cmake -S . -B "$dir" -G Ninja -DRESOLVER_WERROR=ON "$@" >/dev/null
-  cmake --build "$dir" -j "$JOBS"
+  cmake --build "$dir" -j "$JOBS" ${TARGET:+--target "$TARGET"}
 }
 
 demo() {
@@ -76,6 +77,10 @@ test_all() {
   build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
     -DRESOLVER_SANITIZE=ON -DRESOLVER_FUZZ=ON
   (cd build-sanitize && ctest --output-on-failure -j "$JOBS")
+  # The unit tests again under ThreadSanitizer: they run a reader and its loop on two threads.
+  TARGET=unit_tests build build-tsan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER=clang++ \
+    -DRESOLVER_TSAN=ON
+  (cd build-tsan && ctest --output-on-failure -j "$JOBS" -R '^unit:')
 }
 
 case "${1:-}" in
