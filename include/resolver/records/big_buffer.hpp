@@ -6,7 +6,8 @@
 // transparent_hugepage mode is "madvise": nothing is huge unless asked). Loading a
 // 1,000,000-line file touched about 100 MB through 34,000 page faults with 4 kB pages, and a
 // page fault costs microseconds in a VM: about half the load. Smaller allocations come from
-// operator new. Contents start as the vector writes them, as with std::allocator.
+// operator new. Contents start as the vector writes them, as with std::allocator: a recycled
+// buffer (below) holds what its last user left there.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +22,24 @@ inline constexpr std::size_t kHugePageThreshold = std::size_t{4} << 20;
 // Raw storage, as the allocator hands it out; throw std::bad_alloc.
 void* allocate_big(std::size_t bytes);
 void free_big(void* memory, std::size_t bytes) noexcept;
+
+// While one lives, the large buffers this thread frees are kept mapped instead of returned to
+// the kernel, and a large allocation of this thread takes one that is big enough (cut down to
+// size). A load frees the file's text just before it lays out the arena, which is about as
+// large: recycled, the arena's pages are ones the text already faulted in, where fresh ones
+// cost the kernel a page fault and a page of zeroes each (a fifth of a 1,000,000-line load on
+// the VM measured, bench/RESULTS.md). What is kept goes back to the kernel when the last one
+// ends. Scopes nest; only the outermost one counts.
+class BigBufferRecycling {
+ public:
+  BigBufferRecycling();
+  ~BigBufferRecycling();
+  BigBufferRecycling(const BigBufferRecycling&) = delete;
+  BigBufferRecycling& operator=(const BigBufferRecycling&) = delete;
+
+ private:
+  bool outermost_;
+};
 
 template <typename T>
 struct BigBufferAllocator {

@@ -1,0 +1,94 @@
+// BigBufferRecycling: within its scope a large buffer freed is handed out again, cut to size;
+// outside it, and for small buffers, nothing is kept.
+#include "resolver/records/big_buffer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "resolver/dns/name.hpp"
+#include "resolver/records/local_records.hpp"
+#include "support/records.hpp"
+
+using resolver::records::allocate_big;
+using resolver::records::BigBufferRecycling;
+using resolver::records::free_big;
+using resolver::records::kHugePageThreshold;
+
+namespace {
+resolver::dns::DnsName name(std::string_view text) {
+  return resolver::dns::DnsName::from_text(text);
+}
+}  // namespace
+
+TEST_CASE("while recycling, a large buffer freed is handed out again to a request it can hold",
+          "[big_buffer]") {
+  BigBufferRecycling recycling;
+  void* first = allocate_big(2 * kHugePageThreshold);
+  std::memset(first, 0xab, 2 * kHugePageThreshold);
+  free_big(first, 2 * kHugePageThreshold);
+
+  void* larger = allocate_big(3 * kHugePageThreshold);  // too large for the one kept
+  CHECK(larger != first);
+  void* smaller = allocate_big(kHugePageThreshold + 1);
+  CHECK(smaller == first);
+  // What the last user left is still there: the vector, not the allocator, initialises.
+  CHECK(static_cast<unsigned char*>(smaller)[kHugePageThreshold] == 0xab);
+  // Cut to size: the rest went back to the kernel, and only what is left is handed out again.
+  free_big(smaller, kHugePageThreshold + 1);
+  void* again = allocate_big(kHugePageThreshold + 1);
+  CHECK(again == first);
+  free_big(again, kHugePageThreshold + 1);
+  free_big(larger, 3 * kHugePageThreshold);
+}
+
+TEST_CASE("only the outermost recycling scope keeps buffers, and only while it lives",
+          "[big_buffer]") {
+  void* kept = nullptr;
+  {
+    BigBufferRecycling outer;
+    {
+      BigBufferRecycling inner;
+      kept = allocate_big(kHugePageThreshold);
+      free_big(kept, kHugePageThreshold);
+    }
+    // The inner scope's end returned nothing: the outer one still holds the buffer.
+    void* again = allocate_big(kHugePageThreshold);
+    CHECK(again == kept);
+    free_big(again, kHugePageThreshold);
+  }
+  // No scope: a buffer freed goes back to the kernel and a new one is mapped. Its address may
+  // be the same, but its contents start from zero.
+  auto* fresh = static_cast<unsigned char*>(allocate_big(kHugePageThreshold));
+  std::memset(fresh, 0xcd, kHugePageThreshold);
+  free_big(fresh, kHugePageThreshold);
+  auto* next = static_cast<unsigned char*>(allocate_big(kHugePageThreshold));
+  CHECK(next[0] == 0);
+  CHECK(next[kHugePageThreshold - 1] == 0);
+  free_big(next, kHugePageThreshold);
+}
+
+TEST_CASE("records built in recycled buffers are the records added", "[big_buffer]") {
+  // A load recycles the text's buffer for the arena: the builder must not rely on zeroed
+  // memory. 200,000 names make every buffer large.
+  BigBufferRecycling recycling;
+  void* dirty = allocate_big(std::size_t{64} << 20);
+  std::memset(dirty, 0xff, std::size_t{64} << 20);
+  free_big(dirty, std::size_t{64} << 20);
+
+  resolver::records::LocalRecordsBuilder builder;
+  constexpr int kNames = 200000;
+  for (int i = 0; i < kNames; ++i) {
+    builder.add(test_support::address_record("h" + std::to_string(i) + ".test", "192.0.2.1"));
+  }
+  builder.add(test_support::address_record("h7.test", "192.0.2.2"));
+  builder.add(test_support::address_record("h7.test", "192.0.2.1"));  // a duplicate
+  auto records = std::move(builder).build();
+  CHECK(records.name_count() == kNames);
+  CHECK(records.record_count() == kNames + 1);
+  CHECK(records.find(name("h199999.test")).size() == 1);
+  CHECK(records.find(name("h7.test")).size() == 2);
+  CHECK(records.find(name("h200000.test")).size() == 0);
+}
