@@ -4,7 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
 #include <vector>
 
 namespace resolver::records {
@@ -15,25 +22,106 @@ struct Kept {
   std::size_t mapped;  // whole pages
 };
 
-// The buffers kept by this thread's outermost BigBufferRecycling; null while there is none.
-thread_local std::vector<Kept>* kept = nullptr;
+std::size_t page_size() {
+  static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return page;
+}
 
 std::size_t whole_pages(std::size_t bytes) {
-  static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-  return (bytes + page - 1) / page * page;
+  return (bytes + page_size() - 1) / page_size() * page_size();
 }
+
+// A thread that faults in the ranges it is given, in order. Started on the first one.
+class Warmer {
+ public:
+  ~Warmer() { stop(); }
+
+  void finish() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  }
+
+  // What is still queued is not needed any more: drops it, and waits for the thread.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void warm(void* begin, std::size_t bytes) {
+    {
+      std::lock_guard lock(mutex_);
+      if (unsupported_ || stopping_) return;
+      queue_.push_back({begin, bytes});
+      if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  struct Range {
+    void* begin;
+    std::size_t bytes;
+  };
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      Range range = queue_.front();
+      queue_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      auto first = reinterpret_cast<std::uintptr_t>(range.begin) / page_size() * page_size();
+      auto last = reinterpret_cast<std::uintptr_t>(range.begin) + range.bytes;
+      // The buffer may have changed hands since it was asked for: a vector that grew leaves
+      // its old buffer kept, to be handed out again, and the contents of warmed pages stay
+      // as they are; a kept buffer cut down to size has its tail unmapped, and the kernel
+      // refuses that part. Either way nothing is lost. Where the kernel does not know the
+      // advice (before Linux 5.14), pages fault in when written, as without a warmer.
+      bool known =
+          ::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE) == 0 ||
+          errno != EINVAL;
+      lock.lock();
+      busy_ = false;
+      if (!known) unsupported_ = true;
+      if (queue_.empty()) idle_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Range> queue_;
+  bool busy_ = false;  // a range taken from the queue is being warmed
+  bool stopping_ = false;
+  bool unsupported_ = false;
+  std::thread thread_;
+};
+
+// The outermost BigBufferRecycling's state on this thread; null while there is none.
+struct Recycling {
+  std::vector<Kept> kept;
+  Warmer warmer;
+};
+thread_local Recycling* recycling = nullptr;
 
 // The smallest kept buffer that holds `bytes`, cut down to them; null if none does.
 void* take_kept(std::size_t bytes) {
-  if (kept == nullptr) return nullptr;
+  if (recycling == nullptr) return nullptr;
+  auto& kept = recycling->kept;
   std::size_t needed = whole_pages(bytes);
-  auto best = kept->end();
-  for (auto it = kept->begin(); it != kept->end(); ++it) {
-    if (it->mapped >= needed && (best == kept->end() || it->mapped < best->mapped)) best = it;
+  auto best = kept.end();
+  for (auto it = kept.begin(); it != kept.end(); ++it) {
+    if (it->mapped >= needed && (best == kept.end() || it->mapped < best->mapped)) best = it;
   }
-  if (best == kept->end()) return nullptr;
+  if (best == kept.end()) return nullptr;
   Kept taken = *best;
-  kept->erase(best);
+  kept.erase(best);
   if (taken.mapped > needed) {
     ::munmap(static_cast<char*>(taken.memory) + needed, taken.mapped - needed);
   }
@@ -42,15 +130,23 @@ void* take_kept(std::size_t bytes) {
 
 }  // namespace
 
-BigBufferRecycling::BigBufferRecycling() : outermost_(kept == nullptr) {
-  if (outermost_) kept = new std::vector<Kept>();
+BigBufferRecycling::BigBufferRecycling() : outermost_(recycling == nullptr) {
+  if (outermost_) recycling = new Recycling();
 }
 
 BigBufferRecycling::~BigBufferRecycling() {
   if (!outermost_) return;
-  for (const auto& buffer : *kept) ::munmap(buffer.memory, buffer.mapped);
-  delete kept;
-  kept = nullptr;
+  std::unique_ptr<Recycling> ending(std::exchange(recycling, nullptr));
+  ending->warmer.stop();  // before the buffers it may be warming are unmapped
+  for (const auto& buffer : ending->kept) ::munmap(buffer.memory, buffer.mapped);
+}
+
+void BigBufferRecycling::finish_warming() {
+  if (outermost_) recycling->warmer.finish();
+}
+
+void warm_big(void* begin, std::size_t bytes) {
+  if (recycling != nullptr && bytes != 0) recycling->warmer.warm(begin, bytes);
 }
 
 void* allocate_big(std::size_t bytes) {
@@ -69,9 +165,9 @@ void free_big(void* memory, std::size_t bytes) noexcept {
     ::operator delete(memory);
     return;
   }
-  if (kept != nullptr) {
+  if (recycling != nullptr) {
     try {
-      kept->push_back({memory, whole_pages(bytes)});
+      recycling->kept.push_back({memory, whole_pages(bytes)});
       return;
     } catch (const std::bad_alloc&) {
       // No room to note it: return it to the kernel instead.

@@ -291,6 +291,8 @@ void LocalRecordsBuilder::flush() {
   }
   pending_.clear();
   pending_names_.clear();
+  names_warm_.keep_ahead(names_.data(), names_.size(), names_.capacity());
+  records_warm_.keep_ahead(records_.data(), records_.size(), records_.capacity());
 }
 
 std::uint32_t LocalRecordsBuilder::intern(std::span<const std::uint8_t> lowercase_wire,

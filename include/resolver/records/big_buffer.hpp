@@ -27,9 +27,13 @@ void free_big(void* memory, std::size_t bytes) noexcept;
 // the kernel, and a large allocation of this thread takes one that is big enough (cut down to
 // size). A load frees the file's text just before it lays out the arena, which is about as
 // large: recycled, the arena's pages are ones the text already faulted in, where fresh ones
-// cost the kernel a page fault and a page of zeroes each (a fifth of a 1,000,000-line load on
-// the VM measured, bench/RESULTS.md). What is kept goes back to the kernel when the last one
-// ends. Scopes nest; only the outermost one counts.
+// cost the kernel a page fault and a page of zeroes each (after an idle spell, most of a
+// 1,000,000-line load on the VM measured: bench/RESULTS.md). What is kept goes back to the
+// kernel when the scope ends. Scopes nest; only the outermost one counts.
+//
+// The scope also owns a thread that faults pages in ahead of use (warm_big), on the other
+// core, while this thread parses. Only memory about to be written is warmed, so the peak
+// resident size grows by a few megabytes at most.
 class BigBufferRecycling {
  public:
   BigBufferRecycling();
@@ -37,8 +41,42 @@ class BigBufferRecycling {
   BigBufferRecycling(const BigBufferRecycling&) = delete;
   BigBufferRecycling& operator=(const BigBufferRecycling&) = delete;
 
+  // Waits until every range asked for so far is warm (for tests: a load never waits).
+  void finish_warming();
+
  private:
   bool outermost_;
+};
+
+// Asks the scope's thread to fault in [begin, begin + bytes) of a buffer from allocate_big
+// (MADV_POPULATE_WRITE: the contents stay as they are); returns at once. Without a scope, or
+// on a kernel before Linux 5.14, it does nothing: the pages fault in when first written.
+void warm_big(void* begin, std::size_t bytes);
+
+// How far ahead of its end a growing BigVector is kept warm, and in what steps (a huge page).
+inline constexpr std::size_t kWarmStep = std::size_t{2} << 20;
+inline constexpr std::size_t kWarmAhead = 4 * kWarmStep;
+
+// Tracks one growing buffer: call keep_ahead(data, size, capacity) as it grows, and the pages
+// up to kWarmAhead bytes past its end are warmed before it gets there.
+class WarmAhead {
+ public:
+  void keep_ahead(const void* data, std::size_t size, std::size_t capacity) {
+    if (data != base_) {  // first call, or the buffer moved: start from where it is
+      base_ = data;
+      warmed_ = size;
+    }
+    if (size + kWarmAhead <= warmed_ || warmed_ >= capacity || capacity < kHugePageThreshold) {
+      return;
+    }
+    std::size_t end = warmed_ + kWarmStep < capacity ? warmed_ + kWarmStep : capacity;
+    warm_big(static_cast<char*>(const_cast<void*>(data)) + warmed_, end - warmed_);
+    warmed_ = end;
+  }
+
+ private:
+  const void* base_ = nullptr;
+  std::size_t warmed_ = 0;  // bytes from base_ already asked for
 };
 
 template <typename T>

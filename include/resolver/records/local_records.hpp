@@ -206,6 +206,10 @@ class LocalRecordsBuilder {
   // misses overlap instead of each stalling a line's parse.
   std::vector<std::uint64_t> pending_;
   std::vector<std::uint8_t> pending_names_;
+  // names_ and records_ are faulted in ahead of their ends by another thread while a load
+  // parses (BigBufferRecycling).
+  WarmAhead names_warm_;
+  WarmAhead records_warm_;
 };
 
 }  // namespace resolver::records

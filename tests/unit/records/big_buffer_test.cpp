@@ -2,11 +2,17 @@
 // outside it, and for small buffers, nothing is kept.
 #include "resolver/records/big_buffer.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "resolver/dns/name.hpp"
 #include "resolver/records/local_records.hpp"
@@ -16,6 +22,7 @@ using resolver::records::allocate_big;
 using resolver::records::BigBufferRecycling;
 using resolver::records::free_big;
 using resolver::records::kHugePageThreshold;
+using resolver::records::warm_big;
 
 namespace {
 resolver::dns::DnsName name(std::string_view text) {
@@ -70,16 +77,52 @@ TEST_CASE("only the outermost recycling scope keeps buffers, and only while it l
   free_big(next, kHugePageThreshold);
 }
 
+namespace {
+
+// Whether each page of [memory, memory + bytes) is resident.
+std::vector<bool> resident(void* memory, std::size_t bytes) {
+  auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> flags((bytes + page - 1) / page);
+  REQUIRE(::mincore(memory, bytes, flags.data()) == 0);
+  std::vector<bool> result;
+  for (auto flag : flags) result.push_back((flag & 1) != 0);
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("warm_big faults pages in, keeping what was written, only within a recycling scope",
+          "[big_buffer]") {
+  constexpr std::size_t kBytes = 4 * kHugePageThreshold;
+  constexpr std::size_t kPage = 4096;
+  auto* memory = static_cast<unsigned char*>(allocate_big(kBytes));
+  memory[0] = 0x5a;
+  warm_big(memory, kBytes);  // no scope: nothing happens
+  CHECK_FALSE(resident(memory, kBytes).back());
+  {
+    BigBufferRecycling recycling;
+    memory[kBytes / 2] = 0x5b;
+    warm_big(memory + kPage, kBytes - kPage);
+    recycling.finish_warming();
+    auto pages = resident(memory, kBytes);
+    CHECK(std::count(pages.begin(), pages.end(), false) == 0);
+  }
+  CHECK(memory[0] == 0x5a);
+  CHECK(memory[kBytes / 2] == 0x5b);
+  CHECK(memory[kBytes - 1] == 0);
+  free_big(memory, kBytes);
+}
+
 TEST_CASE("records built in recycled buffers are the records added", "[big_buffer]") {
   // A load recycles the text's buffer for the arena: the builder must not rely on zeroed
-  // memory. 200,000 names make every buffer large.
+  // memory. 300,000 names make the names and the records large, so they are warmed ahead.
   BigBufferRecycling recycling;
   void* dirty = allocate_big(std::size_t{64} << 20);
   std::memset(dirty, 0xff, std::size_t{64} << 20);
   free_big(dirty, std::size_t{64} << 20);
 
   resolver::records::LocalRecordsBuilder builder;
-  constexpr int kNames = 200000;
+  constexpr int kNames = 300000;
   for (int i = 0; i < kNames; ++i) {
     builder.add(test_support::address_record("h" + std::to_string(i) + ".test", "192.0.2.1"));
   }
@@ -88,7 +131,7 @@ TEST_CASE("records built in recycled buffers are the records added", "[big_buffe
   auto records = std::move(builder).build();
   CHECK(records.name_count() == kNames);
   CHECK(records.record_count() == kNames + 1);
-  CHECK(records.find(name("h199999.test")).size() == 1);
+  CHECK(records.find(name("h299999.test")).size() == 1);
   CHECK(records.find(name("h7.test")).size() == 2);
-  CHECK(records.find(name("h200000.test")).size() == 0);
+  CHECK(records.find(name("h300000.test")).size() == 0);
 }
