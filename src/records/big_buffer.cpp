@@ -1,5 +1,6 @@
 #include "resolver/records/big_buffer.hpp"
 
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -31,6 +32,13 @@ std::size_t whole_pages(std::size_t bytes) {
   return (bytes + page_size() - 1) / page_size() * page_size();
 }
 
+bool several_cpus() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) return true;  // assume so
+  return CPU_COUNT(&allowed) > 1;
+}
+
 // A thread that faults in the ranges it is given, in order. Started on the first one.
 class Warmer {
  public:
@@ -55,8 +63,16 @@ class Warmer {
     {
       std::lock_guard lock(mutex_);
       if (unsupported_ || stopping_) return;
+      if (!thread_.joinable()) {
+        // On a single CPU (a machine of one, or a process pinned to one) a second thread
+        // only takes turns with the parse: the pages may as well fault in when written.
+        if (!several_cpus()) {
+          unsupported_ = true;
+          return;
+        }
+        thread_ = std::thread([this] { run(); });
+      }
       queue_.push_back({begin, bytes});
-      if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
     }
     wake_.notify_one();
   }

@@ -49,8 +49,9 @@ class BigBufferRecycling {
 };
 
 // Asks the scope's thread to fault in [begin, begin + bytes) of a buffer from allocate_big
-// (MADV_POPULATE_WRITE: the contents stay as they are); returns at once. Without a scope, or
-// on a kernel before Linux 5.14, it does nothing: the pages fault in when first written.
+// (MADV_POPULATE_WRITE: the contents stay as they are); returns at once. Without a scope, on
+// a kernel before Linux 5.14, or in a process that may run on one CPU only, it does nothing:
+// the pages fault in when first written.
 void warm_big(void* begin, std::size_t bytes);
 
 // How far ahead of its end a growing BigVector is kept warm, and in what steps (a huge page).

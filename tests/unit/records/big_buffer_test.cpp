@@ -2,6 +2,7 @@
 // outside it, and for small buffers, nothing is kept.
 #include "resolver/records/big_buffer.hpp"
 
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -89,9 +90,16 @@ std::vector<bool> resident(void* memory, std::size_t bytes) {
   return result;
 }
 
+bool may_use_several_cpus() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  REQUIRE(::sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  return CPU_COUNT(&allowed) > 1;
+}
+
 }  // namespace
 
-TEST_CASE("warm_big faults pages in, keeping what was written, only within a recycling scope",
+TEST_CASE("warm_big faults pages in on another CPU, keeping what was written, only in a scope",
           "[big_buffer]") {
   constexpr std::size_t kBytes = 4 * kHugePageThreshold;
   constexpr std::size_t kPage = 4096;
@@ -105,7 +113,11 @@ TEST_CASE("warm_big faults pages in, keeping what was written, only within a rec
     warm_big(memory + kPage, kBytes - kPage);
     recycling.finish_warming();
     auto pages = resident(memory, kBytes);
-    CHECK(std::count(pages.begin(), pages.end(), false) == 0);
+    if (may_use_several_cpus()) {
+      CHECK(std::count(pages.begin(), pages.end(), false) == 0);
+    } else {  // pinned to one CPU (taskset -c 0): a warmer would only take turns with us
+      CHECK_FALSE(pages.back());
+    }
   }
   CHECK(memory[0] == 0x5a);
   CHECK(memory[kBytes / 2] == 0x5b);
