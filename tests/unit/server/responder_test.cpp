@@ -17,6 +17,7 @@
 #include "resolver/net/proxy_header.hpp"
 #include "support/records.hpp"
 #include "support/scripted_parent.hpp"
+#include "support/worker_parts.hpp"
 
 using namespace std::chrono_literals;
 using resolver::dns::Question;
@@ -68,17 +69,11 @@ std::vector<resolver::dns::ResourceRecord> local_records() {
 }
 
 // One worker of a server: local records, cache, handler, and with a parent its forwarder.
-struct Worker {
+struct Worker : test_support::WorkerParts {
   explicit Worker(bool has_parent, resolver::server::ClientPolicy policy = {})
-      : handler(std::make_shared<const resolver::records::LocalRecords>(local_records()), cache,
-                resolver::server::HandlerSettings{.has_parent = has_parent}),
-        parents({Endpoint{boost::asio::ip::make_address("127.0.0.1"), 5300}}),
-        forwarder(io, handler, parent, in_flight, clock, {}, 0ms),
+      : WorkerParts(local_records(), has_parent),
         responder(resolver::server::ResponderParts{
-            handler,
-            has_parent ? std::vector<resolver::server::ResponderRoute>{{&forwarder, &parents}}
-                       : std::vector<resolver::server::ResponderRoute>{},
-            policy, resolver::server::QueryLogFormat::Off, &metrics, &clock}) {}
+            handler, routes(), policy, resolver::server::QueryLogFormat::Off, &metrics, &clock}) {}
 
   // Answers `bytes`, read ahead as a transport reading a batch does when `prepared` is set.
   Responder::Response respond(const Bytes& bytes, bool prepared = true, Endpoint client = kClient,
@@ -91,15 +86,6 @@ struct Worker {
     return response;
   }
 
-  resolver::server::ManualClock clock;
-  resolver::cache::Cache cache;
-  resolver::server::QueryHandler handler;
-  resolver::server::ParentSet parents;
-  test_support::ScriptedParent parent;
-  resolver::server::InFlight in_flight;
-  boost::asio::io_context io;
-  resolver::server::Forwarder forwarder;
-  resolver::server::WorkerMetrics metrics;
   Responder responder;
   Channel channel;
   std::array<std::uint8_t, Responder::kMaxTcpReply> out{};
@@ -623,7 +609,7 @@ struct Reader {
                                                    resolver::server::QueryLogFormat::Off,
                                                    &metrics,
                                                    &worker.clock,
-                                                   &worker.io}) {}
+                                                   &worker.loop}) {}
 
   Responder::Response respond(const Bytes& bytes) {
     Responder::Prepared ahead;
@@ -703,7 +689,7 @@ TEST_CASE("a reader's prefetch runs on the loop's forwarder", "[responder][reade
   worker.clock.advance(95s);  // in the entry's last tenth: a prefetch is due
   REQUIRE(reader.respond(dns_query("far.test")).outcome == Responder::Outcome::Reply);
   CHECK(worker.parent.questions.size() == 1);  // posted, not asked from the reader's thread
-  CHECK(worker.io.poll() == 1);
+  CHECK(worker.loop.poll() == 1);
   CHECK(worker.parent.questions.size() == 2);
 }
 

@@ -22,7 +22,7 @@
 
 #include "resolver/dns/response_builder.hpp"
 #include "support/records.hpp"
-#include "support/scripted_parent.hpp"
+#include "support/worker_parts.hpp"
 
 using namespace std::chrono_literals;
 using boost::asio::ip::udp;
@@ -42,21 +42,13 @@ Bytes dns_query(std::string_view name, std::uint16_t id) {
 
 // A worker with a reader thread: the loop's Responder forwards to a scripted parent, the
 // reader's answers local data and hands the rest to `loop`, which only the test runs.
-struct ReaderWorker {
+struct ReaderWorker : test_support::WorkerParts {
   explicit ReaderWorker(resolver::server::ForwarderLimits limits = {})
-      : handler(std::make_shared<const resolver::records::LocalRecords>(
-                    std::vector{address_record("host.test", "192.0.2.1")}),
-                cache, resolver::server::HandlerSettings{.has_parent = true}),
-        parents({udp::endpoint{boost::asio::ip::make_address("127.0.0.1"), 5300}}),
-        forwarder(loop, handler, parent, in_flight, clock, limits, 0ms),
-        responder(resolver::server::ResponderParts{handler,
-                                                   {{&forwarder, &parents}},
-                                                   {},
-                                                   resolver::server::QueryLogFormat::Off,
-                                                   &metrics,
-                                                   &clock}),
+      : WorkerParts({address_record("host.test", "192.0.2.1")}, true, limits),
+        responder(resolver::server::ResponderParts{
+            handler, routes(), {}, resolver::server::QueryLogFormat::Off, &metrics, &clock}),
         reader(resolver::server::ResponderParts{handler,
-                                                {{&forwarder, &parents}},
+                                                routes(),
                                                 {},
                                                 resolver::server::QueryLogFormat::Off,
                                                 &reader_metrics,
@@ -72,16 +64,7 @@ struct ReaderWorker {
     reading.join();
   }
 
-  resolver::server::ManualClock clock;
-  resolver::cache::Cache cache;
-  resolver::server::QueryHandler handler;
-  resolver::server::ParentSet parents;
-  test_support::ScriptedParent parent;
-  resolver::server::InFlight in_flight;
-  boost::asio::io_context loop;
   boost::asio::io_context socket_home;
-  resolver::server::Forwarder forwarder;
-  resolver::server::WorkerMetrics metrics;
   resolver::server::WorkerMetrics reader_metrics;
   resolver::server::Responder responder;
   resolver::server::Responder reader;
