@@ -4,6 +4,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifndef MADV_POPULATE_WRITE  // Linux 5.14; glibc's headers have it since 2.35
+#define MADV_POPULATE_WRITE 23
+#endif
+
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
@@ -11,6 +15,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -39,6 +44,16 @@ bool several_cpus() {
   return CPU_COUNT(&allowed) > 1;
 }
 
+// Whether this kernel knows MADV_POPULATE_WRITE (Linux 5.14): it checks the advice before the
+// range, and an empty range is then accepted.
+bool kernel_populates() {
+  static const bool known = [] {
+    alignas(4096) static char page[4096];
+    return ::madvise(page, 0, MADV_POPULATE_WRITE) == 0;
+  }();
+  return known;
+}
+
 // A thread that faults in the ranges it is given, in order. Started on the first one.
 class Warmer {
  public:
@@ -59,20 +74,27 @@ class Warmer {
     if (thread_.joinable()) thread_.join();
   }
 
-  void warm(void* begin, std::size_t bytes) {
+  // Never throws: warming is an optimisation, and a load (a reload in a running server among
+  // them) must not fail for want of a thread or a queue entry.
+  void warm(void* begin, std::size_t bytes) noexcept {
     {
       std::lock_guard lock(mutex_);
-      if (unsupported_ || stopping_) return;
-      if (!thread_.joinable()) {
-        // On a single CPU (a machine of one, or a process pinned to one) a second thread
-        // only takes turns with the parse: the pages may as well fault in when written.
-        if (!several_cpus()) {
-          unsupported_ = true;
-          return;
+      if (off_ || stopping_) return;
+      try {
+        if (!thread_.joinable()) {
+          // On a single CPU (a machine of one, or a process pinned to one) a second thread
+          // only takes turns with the parse: the pages may as well fault in when written.
+          if (!several_cpus() || !kernel_populates()) {
+            off_ = true;
+            return;
+          }
+          thread_ = std::thread([this] { run(); });
         }
-        thread_ = std::thread([this] { run(); });
+        queue_.push_back({begin, bytes});
+      } catch (const std::exception&) {
+        off_ = true;  // no thread (EAGAIN, a task limit) or no memory: pages fault in as written
+        return;
       }
-      queue_.push_back({begin, bytes});
     }
     wake_.notify_one();
   }
@@ -94,17 +116,13 @@ class Warmer {
       lock.unlock();
       auto first = reinterpret_cast<std::uintptr_t>(range.begin) / page_size() * page_size();
       auto last = reinterpret_cast<std::uintptr_t>(range.begin) + range.bytes;
-      // The buffer may have changed hands since it was asked for: a vector that grew leaves
-      // its old buffer kept, to be handed out again, and the contents of warmed pages stay
-      // as they are; a kept buffer cut down to size has its tail unmapped, and the kernel
-      // refuses that part. Either way nothing is lost. Where the kernel does not know the
-      // advice (before Linux 5.14), pages fault in when written, as without a warmer.
-      bool known =
-          ::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE) == 0 ||
-          errno != EINVAL;
+      // The result does not matter. The buffer may have changed hands since it was asked for:
+      // a vector that grew leaves its old buffer kept, to be handed out again, and warming
+      // leaves the contents of pages as they are; a kept buffer cut down to size has its tail
+      // unmapped, and the kernel refuses that part. Either way nothing is lost.
+      (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
       lock.lock();
       busy_ = false;
-      if (!known) unsupported_ = true;
       if (queue_.empty()) idle_.notify_all();
     }
   }
@@ -115,53 +133,61 @@ class Warmer {
   std::deque<Range> queue_;
   bool busy_ = false;  // a range taken from the queue is being warmed
   bool stopping_ = false;
-  bool unsupported_ = false;
+  bool off_ = false;  // one CPU, an old kernel, or no thread to be had
   std::thread thread_;
 };
 
-// The outermost BigBufferRecycling's state on this thread; null while there is none.
-struct Recycling {
-  std::vector<Kept> kept;
+}  // namespace
+
+struct BigBufferRecycling::State {
+  // At most one buffer: the largest freed so far. Outgrown buffers of a vector growing by
+  // doubling (a file read without a size hint) would otherwise all stay resident until the
+  // load ends, where one is enough for what reuse is for: the text's pages for the arena.
+  std::optional<Kept> kept;
   Warmer warmer;
 };
-thread_local Recycling* recycling = nullptr;
 
-// The smallest kept buffer that holds `bytes`, cut down to them; null if none does.
+namespace {
+
+// The outermost BigBufferRecycling's state on this thread; null while there is none.
+thread_local BigBufferRecycling::State* recycling = nullptr;
+
+// The kept buffer, if it holds `bytes`, cut down to them; null otherwise.
 void* take_kept(std::size_t bytes) {
-  if (recycling == nullptr) return nullptr;
-  auto& kept = recycling->kept;
+  if (recycling == nullptr || !recycling->kept) return nullptr;
   std::size_t needed = whole_pages(bytes);
-  auto best = kept.end();
-  for (auto it = kept.begin(); it != kept.end(); ++it) {
-    if (it->mapped >= needed && (best == kept.end() || it->mapped < best->mapped)) best = it;
+  Kept& kept = *recycling->kept;
+  if (kept.mapped < needed) return nullptr;
+  // The tail goes back to the kernel. Should that fail (splitting the mapping needs a map
+  // entry: vm.max_map_count), the buffer stays kept, since free_big will unmap only `bytes`.
+  if (kept.mapped > needed &&
+      ::munmap(static_cast<char*>(kept.memory) + needed, kept.mapped - needed) != 0) {
+    return nullptr;
   }
-  if (best == kept.end()) return nullptr;
-  Kept taken = *best;
-  kept.erase(best);
-  if (taken.mapped > needed) {
-    ::munmap(static_cast<char*>(taken.memory) + needed, taken.mapped - needed);
-  }
-  return taken.memory;
+  void* memory = kept.memory;
+  recycling->kept.reset();
+  return memory;
 }
 
 }  // namespace
 
-BigBufferRecycling::BigBufferRecycling() : outermost_(recycling == nullptr) {
-  if (outermost_) recycling = new Recycling();
+BigBufferRecycling::BigBufferRecycling() : state_(recycling == nullptr ? new State() : nullptr) {
+  if (state_ != nullptr) recycling = state_;
 }
 
 BigBufferRecycling::~BigBufferRecycling() {
-  if (!outermost_) return;
-  std::unique_ptr<Recycling> ending(std::exchange(recycling, nullptr));
-  ending->warmer.stop();  // before the buffers it may be warming are unmapped
-  for (const auto& buffer : ending->kept) ::munmap(buffer.memory, buffer.mapped);
+  if (state_ == nullptr) return;
+  std::unique_ptr<State> ending(state_);
+  if (recycling == state_) recycling = nullptr;
+  ending->warmer.stop();  // before the buffer it may be warming is unmapped
+  if (ending->kept) ::munmap(ending->kept->memory, ending->kept->mapped);
 }
 
 void BigBufferRecycling::finish_warming() {
-  if (outermost_) recycling->warmer.finish();
+  if (state_ != nullptr) state_->warmer.finish();
 }
 
-void warm_big(void* begin, std::size_t bytes) {
+void warm_big(void* begin, std::size_t bytes) noexcept {
   if (recycling != nullptr && bytes != 0) recycling->warmer.warm(begin, bytes);
 }
 
@@ -181,13 +207,11 @@ void free_big(void* memory, std::size_t bytes) noexcept {
     ::operator delete(memory);
     return;
   }
-  if (recycling != nullptr) {
-    try {
-      recycling->kept.push_back({memory, whole_pages(bytes)});
-      return;
-    } catch (const std::bad_alloc&) {
-      // No room to note it: return it to the kernel instead.
-    }
+  std::size_t mapped = whole_pages(bytes);
+  if (recycling != nullptr && (!recycling->kept || recycling->kept->mapped < mapped)) {
+    if (recycling->kept) ::munmap(recycling->kept->memory, recycling->kept->mapped);
+    recycling->kept = Kept{memory, mapped};
+    return;
   }
   ::munmap(memory, bytes);
 }

@@ -43,8 +43,10 @@ int read_file(const std::string& path, BigBytes& buffer, std::size_t& size) {
   auto reported = static_cast<std::size_t>(std::max<off_t>(info.st_size, 0));
   std::size_t capacity = reported + reported / 4 + 1;
   buffer = make_big_bytes(capacity);
-  // The second half faults in on the other core while this thread reads into the first.
-  warm_big(buffer.get() + reported / 2, reported - reported / 2);
+  // The second half of a large file faults in on another CPU while this thread reads into the
+  // first.
+  if (capacity >= kHugePageThreshold)
+    warm_big(buffer.get() + reported / 2, reported - reported / 2);
   size = 0;
   for (;;) {
     if (size == capacity) {

@@ -350,6 +350,8 @@ LocalRecords LocalRecordsBuilder::build() && {
     rehash(slots_for(name_count_));
   }
   built.table_ = std::move(table_);
+  names_warm_.forget();
+  records_warm_.forget();
   built.name_count_ = name_count_;
   table_ = {};
   name_count_ = 0;

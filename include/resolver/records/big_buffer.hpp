@@ -31,9 +31,10 @@ void free_big(void* memory, std::size_t bytes) noexcept;
 // 1,000,000-line load on the VM measured: bench/RESULTS.md). What is kept goes back to the
 // kernel when the scope ends. Scopes nest; only the outermost one counts.
 //
-// The scope also owns a thread that faults pages in ahead of use (warm_big), on the other
-// core, while this thread parses. Only memory about to be written is warmed, so the peak
-// resident size grows by a few megabytes at most.
+// At most one freed buffer is kept, the largest, so the peak resident size grows by at most
+// that one. The scope also owns a thread that faults pages in ahead of use (warm_big), on
+// another CPU, while this thread parses; what it warms ahead of the builder's two growing
+// buffers (about 10 MB each) adds to the peak as well.
 class BigBufferRecycling {
  public:
   BigBufferRecycling();
@@ -44,15 +45,17 @@ class BigBufferRecycling {
   // Waits until every range asked for so far is warm (for tests: a load never waits).
   void finish_warming();
 
+  struct State;  // what the outermost scope keeps, and its warmer
+
  private:
-  bool outermost_;
+  State* state_;  // null for a scope nested in another
 };
 
 // Asks the scope's thread to fault in [begin, begin + bytes) of a buffer from allocate_big
 // (MADV_POPULATE_WRITE: the contents stay as they are); returns at once. Without a scope, on
-// a kernel before Linux 5.14, or in a process that may run on one CPU only, it does nothing:
-// the pages fault in when first written.
-void warm_big(void* begin, std::size_t bytes);
+// a kernel before Linux 5.14, in a process that may run on one CPU only, or when no thread
+// can be started, it does nothing: the pages fault in when first written.
+void warm_big(void* begin, std::size_t bytes) noexcept;
 
 // How far ahead of its end a growing BigVector is kept warm, and in what steps (a huge page).
 inline constexpr std::size_t kWarmStep = std::size_t{2} << 20;
@@ -63,17 +66,18 @@ inline constexpr std::size_t kWarmAhead = 4 * kWarmStep;
 class WarmAhead {
  public:
   void keep_ahead(const void* data, std::size_t size, std::size_t capacity) {
+    if (capacity < kHugePageThreshold) return;  // from operator new: nothing to warm
     if (data != base_) {  // first call, or the buffer moved: start from where it is
       base_ = data;
       warmed_ = size;
     }
-    if (size + kWarmAhead <= warmed_ || warmed_ >= capacity || capacity < kHugePageThreshold) {
-      return;
+    while (warmed_ < size + kWarmAhead && warmed_ < capacity) {
+      std::size_t end = warmed_ + kWarmStep < capacity ? warmed_ + kWarmStep : capacity;
+      warm_big(static_cast<char*>(const_cast<void*>(data)) + warmed_, end - warmed_);
+      warmed_ = end;
     }
-    std::size_t end = warmed_ + kWarmStep < capacity ? warmed_ + kWarmStep : capacity;
-    warm_big(static_cast<char*>(const_cast<void*>(data)) + warmed_, end - warmed_);
-    warmed_ = end;
   }
+  void forget() { *this = {}; }  // the buffer is gone
 
  private:
   const void* base_ = nullptr;

@@ -94,6 +94,21 @@ struct Client {
   udp::socket socket;
 };
 
+// The worker's loop, run on a thread of its own until the test ends, however it ends.
+struct LoopThread {
+  explicit LoopThread(boost::asio::io_context& loop)
+      : loop(loop), waiting(boost::asio::make_work_guard(loop)), thread([&loop] { loop.run(); }) {}
+  ~LoopThread() {
+    waiting.reset();
+    loop.stop();
+    thread.join();
+  }
+
+  boost::asio::io_context& loop;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> waiting;
+  std::thread thread;
+};
+
 }  // namespace
 
 TEST_CASE("a reader holds at most 512 misses for a loop that is behind, and drops the rest",
@@ -136,8 +151,7 @@ TEST_CASE("a reader and a loop on threads of their own pass every miss in order"
   // The parent never answers: every miss stays upstream, and none may be refused.
   ReaderWorker worker({.max_in_flight = 10000});
   Client client(worker.server.local_endpoint());
-  auto waiting = boost::asio::make_work_guard(worker.loop);
-  std::thread looping([&] { worker.loop.run(); });
+  LoopThread looping(worker.loop);
   // The reader posts a batch's hand-offs after it answers the batch: the answer to a second
   // local query says the last misses are posted, and what the test posts now runs after them.
   auto everything_posted = [&] { return client.reader_caught_up() && client.reader_caught_up(); };
@@ -163,10 +177,9 @@ TEST_CASE("a reader and a loop on threads of their own pass every miss in order"
     for (const auto& question : worker.parent.questions) names.push_back(question.name.to_text());
     asked.set_value(std::move(names));
   });
-  auto names = asked.get_future().get();
-  waiting.reset();
-  worker.loop.stop();
-  looping.join();
+  auto answered = asked.get_future();
+  REQUIRE(answered.wait_for(30s) == std::future_status::ready);
+  auto names = answered.get();
 
   // Whether the loop emptied a cycle's slots before the reader needed them is up to the
   // scheduler: a miss may be dropped (the ring full, its edge exercised), but then it is
