@@ -58,6 +58,14 @@ void Forwarder::refresh(const dns::Question& question) {
   if (started_.size() >= limits_.max_in_flight) return;
   std::string key = cache::question_key(question);
   if (!in_flight_.claim(key)) return;
+  // A refresh asked for by a reader thread or another worker just before another refresh of
+  // the entry ended arrives here after it: the entry is renewed, and asking again would be a
+  // second upstream query.
+  dns::Answer cached;
+  if (handler_.resolve(question, true, clock_.now(), cached) == Resolution::Answered) {
+    InFlight::deliver(in_flight_.finish(key), cached, source_of(cached), io_);
+    return;
+  }
   started_[key] = nullptr;
   start(question, key);
 }

@@ -192,3 +192,23 @@ TEST_CASE("a prefetch asks once and clients arriving meanwhile wait for it", "[f
   server.worker_b.poll();
   CHECK(replies.answers.size() == 1);
 }
+
+TEST_CASE("a prefetch that arrives after another one renewed the entry does not ask again",
+          "[forwarder][prefetch]") {
+  Server server;
+  Answer old;
+  old.answers.push_back(address_record("popular.test", "192.0.2.70", 10));
+  REQUIRE(server.cache.insert(question("popular.test"), old, server.clock.now()));
+  server.clock.advance(9500ms);  // the last tenth of its lifetime: a hit asks for a refresh
+  server.forwarder_a.refresh(question("popular.test"));
+  REQUIRE(server.parent.questions.size() == 1);
+  server.parent.answer(0, "192.0.2.71", 10);
+  // A second hit on the old entry, answered before the renewal was stored, asked for this one.
+  server.forwarder_b.refresh(question("popular.test"));
+  CHECK(server.parent.questions.size() == 1);
+  CHECK(server.in_flight.size() == 0);
+  // Once the renewed entry is itself near its end, a refresh asks again.
+  server.clock.advance(9500ms);
+  server.forwarder_b.refresh(question("popular.test"));
+  CHECK(server.parent.questions.size() == 2);
+}
