@@ -13,10 +13,6 @@ bool is_host_char(char c) {
 
 }  // namespace
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
 std::string_view describe(NameError error) {
   switch (error) {
     case NameError::None:

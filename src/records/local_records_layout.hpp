@@ -21,6 +21,7 @@
 #include <span>
 #include <string_view>
 
+#include "resolver/dns/name.hpp"
 #include "resolver/records/local_records.hpp"
 
 namespace resolver::records::layout {
@@ -67,10 +68,10 @@ inline const std::uint8_t* load_varint(const std::uint8_t* p, std::uint32_t& val
   }
 }
 
-// dns::ascii_lower, inline: it runs on every byte of every name loaded. Length bytes are at
-// most 63, below 'A', so lowering every byte of a wire name changes only letters.
+// dns::ascii_lower on a wire name's bytes. Length bytes are at most 63, below 'A', so lowering
+// every byte of a wire name changes only letters.
 inline std::uint8_t lower(std::uint8_t c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<std::uint8_t>(c + ('a' - 'A')) : c;
+  return static_cast<std::uint8_t>(dns::ascii_lower(static_cast<char>(c)));
 }
 
 // The length of a wire name known to be well formed (one already stored).

@@ -89,6 +89,9 @@ class DnsName {
   std::string wire_;
 };
 
-char ascii_lower(char c);
+// Inline: it runs on every byte of every name looked up or loaded.
+constexpr char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
 
 }  // namespace resolver::dns
