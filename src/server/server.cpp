@@ -106,7 +106,7 @@ struct Server::Worker {
       // The loop must keep running with nothing of its own to wait for (no TCP, no parents):
       // it answers what the reader hands off.
       keep_running.emplace(io.get_executor());
-      server.emplace(bind_socket(socket_home, bind_to), io, *responder, *reader,
+      server.emplace(bind_socket(io, bind_to), io, *responder, *reader,
                      reader_metrics.backlog_dropped, system_clock());
     } else {
       server.emplace(bind_socket(io, bind_to), io, *responder, system_clock());
@@ -130,8 +130,6 @@ struct Server::Worker {
   };
 
   boost::asio::io_context io;
-  // With a reader: where its socket is registered, never run (UdpServer).
-  boost::asio::io_context socket_home;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       keep_running;
   // Before the parts that count into them; read by scrapes from other threads (metrics.hpp).

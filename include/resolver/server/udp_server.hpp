@@ -17,10 +17,10 @@
 //    io_context, whose Responder forwards them (Outcome::HandOff). A wakeup then costs two
 //    system calls, the receive and the send, where waiting in the event loop costs four
 //    (epoll_wait, recvmmsg, sendmmsg, and the epoll_ctl that re-arms the wait): see
-//    docs/design.md. The socket is registered with a context of its own that nothing runs, so
-//    that queries never wake the loop. A reload interrupts an idle reader with a signal, so
-//    that it lets go of the old records. At most kHandOffSlots requests wait for the loop:
-//    beyond, under a flood of misses the loop cannot keep up with, the reader drops them and
+//    docs/design.md. The socket is released from Asio, so that queries never wake the loop
+//    and no epoll callback runs for each datagram. A reload interrupts an idle reader with a
+//    signal, so that it lets go of the old records. At most kHandOffSlots requests wait for the
+//    loop: beyond, under a flood of misses the loop cannot keep up with, the reader drops them and
 //    counts them. Unlike the socket buffer of the other mode, which holds a burst as long as
 //    it has bytes left, this bound does not grow with SO_RCVBUF: a miss behind 512 others is
 //    already a turn late, and its client retries.
@@ -51,8 +51,8 @@ class UdpServer final : private ReplyChannel {
   UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
             Responder& responder, const Clock& clock);
   // Blocking: `reader` (whose ResponderParts::loop is `loop`) answers on the thread that calls
-  // read_until_stopped(); `responder` answers what it hands off, on `loop`. The socket must be
-  // registered with a context that is never run. `backlog_dropped` counts, on the reader's
+  // read_until_stopped(); `responder` answers what it hands off, on `loop`. The socket is taken
+  // out of its io_context (released). `backlog_dropped` counts, on the reader's
   // thread, the requests dropped because kHandOffSlots were waiting for the loop.
   UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
             Responder& responder, Responder& reader, Counter& backlog_dropped, const Clock& clock);
@@ -70,7 +70,7 @@ class UdpServer final : private ReplyChannel {
   // (it is interrupted with a signal; one that lands while it answers a batch is taken up by
   // that batch, or by the next); safe from any thread.
   void wake_reader();
-  boost::asio::ip::udp::endpoint local_endpoint() const { return socket_.local_endpoint(); }
+  boost::asio::ip::udp::endpoint local_endpoint() const;
 
  private:
   using Endpoint = boost::asio::ip::udp::endpoint;
@@ -103,7 +103,9 @@ class UdpServer final : private ReplyChannel {
   void send(std::span<const std::uint8_t> reply, const Endpoint& client);
   Send deferred(const Endpoint& client) override;
 
-  boost::asio::ip::udp::socket socket_;
+  boost::asio::ip::udp::socket socket_;  // Epoll; Blocking: empty (released)
+  int fd_;                               // socket_'s, or the released socket
+  bool owns_fd_ = false;                 // Blocking: the destructor closes fd_
   boost::asio::io_context& loop_;
   Responder& responder_;  // the loop's
   Responder* reader_;     // Blocking: the reader thread's; null: Epoll

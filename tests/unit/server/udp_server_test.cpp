@@ -54,9 +54,8 @@ struct ReaderWorker : test_support::WorkerParts {
                                                 &reader_metrics,
                                                 &clock,
                                                 &loop}),
-        server(
-            udp::socket(socket_home, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
-            loop, responder, reader, reader_metrics.backlog_dropped, clock),
+        server(udp::socket(loop, udp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
+               loop, responder, reader, reader_metrics.backlog_dropped, clock),
         reading([this] { server.read_until_stopped(); }) {}
 
   ~ReaderWorker() {
@@ -64,7 +63,6 @@ struct ReaderWorker : test_support::WorkerParts {
     reading.join();
   }
 
-  boost::asio::io_context socket_home;
   resolver::server::WorkerMetrics reader_metrics;
   resolver::server::Responder responder;
   resolver::server::Responder reader;
