@@ -8,8 +8,10 @@
 //   recvmmsg     blocking in recvmmsg (the default: the ceiling)
 //   epoll        epoll_wait on a level-triggered registration, then recvmmsg(MSG_DONTWAIT)
 //   epoll-rearm  an edge-triggered registration re-armed with EPOLL_CTL_MOD before each
-//                epoll_wait, as Boost.Asio's async_wait does Every
-// datagram that looks like a DNS query (QR clear, one question, uncompressed name) is answered
+//                epoll_wait, as Boost.Asio's async_wait does
+//   registered   blocking in recvmmsg, the socket also registered (edge-triggered, as Asio
+//                registers every socket it opens) with an epoll that no one waits on
+// Every datagram that looks like a DNS query (QR clear, one question, uncompressed name) is answered
 // in place: the header and question are kept (so the ID, the question and the client's letter
 // case come back as sent), QR/AA/RA are set, everything after the question is cut, one fixed
 // A record whose owner is the pointer 0xC00C (the question name) is appended, and an OPT
@@ -81,18 +83,20 @@ std::size_t reflect(std::uint8_t* buffer, std::size_t size) {
 
 int main(int argc, char** argv) {
   if (argc < 2 || argc > 4) {
-    std::fprintf(stderr, "usage: %s PORT [ADDRESS [recvmmsg|epoll|epoll-rearm]]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s PORT [ADDRESS [recvmmsg|epoll|epoll-rearm|registered]]\n", argv[0]);
     return 2;
   }
   int port = std::atoi(argv[1]);
   const char* address = argc >= 3 ? argv[2] : "127.0.0.1";
-  enum class Wait { Recvmmsg, Epoll, EpollRearm };
+  enum class Wait { Recvmmsg, Epoll, EpollRearm, Registered };
   Wait wait = Wait::Recvmmsg;
   if (argc == 4) {
     if (std::strcmp(argv[3], "epoll") == 0)
       wait = Wait::Epoll;
     else if (std::strcmp(argv[3], "epoll-rearm") == 0)
       wait = Wait::EpollRearm;
+    else if (std::strcmp(argv[3], "registered") == 0)
+      wait = Wait::Registered;
     else if (std::strcmp(argv[3], "recvmmsg") != 0) {
       std::fprintf(stderr, "reflector: %s: not a way to wait\n", argv[3]);
       return 2;
@@ -132,7 +136,8 @@ int main(int argc, char** argv) {
   epoll_event registration{};
   if (wait != Wait::Recvmmsg) {
     poller = epoll_create1(EPOLL_CLOEXEC);
-    registration.events = wait == Wait::EpollRearm ? EPOLLIN | EPOLLET : EPOLLIN;
+    registration.events = wait == Wait::Epoll ? EPOLLIN : EPOLLIN | EPOLLET;
+    if (wait == Wait::Registered) registration.events |= EPOLLERR | EPOLLHUP | EPOLLPRI;
     registration.data.fd = fd;
     if (poller < 0 || epoll_ctl(poller, EPOLL_CTL_ADD, fd, &registration) != 0) {
       std::perror("reflector: epoll");
@@ -140,7 +145,8 @@ int main(int argc, char** argv) {
     }
   }
   while (true) {
-    if (wait != Wait::Recvmmsg) {
+    bool blocking = wait == Wait::Recvmmsg || wait == Wait::Registered;
+    if (!blocking) {
       if (wait == Wait::EpollRearm) epoll_ctl(poller, EPOLL_CTL_MOD, fd, &registration);
       epoll_event ready{};
       if (epoll_wait(poller, &ready, 1, -1) < 0 && errno != EINTR) {
@@ -150,7 +156,7 @@ int main(int argc, char** argv) {
     }
     for (int i = 0; i < kBatch; ++i) in[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
     int received = recvmmsg(fd, in.data(), kBatch,
-                            wait == Wait::Recvmmsg ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
+                            blocking ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
     if (received < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       std::perror("reflector: recvmmsg");
