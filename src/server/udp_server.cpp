@@ -1,5 +1,6 @@
 #include "resolver/server/udp_server.hpp"
 
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
@@ -41,13 +42,21 @@ int send_messages(int socket, mmsghdr* messages, std::size_t count, int flags) {
   return static_cast<int>(::syscall(SYS_sendmmsg, socket, messages, count, flags));
 }
 
-// Waits for room in the send buffer, as a reply that cannot join a batch must: the socket is
-// in blocking mode (every other call on it passes MSG_DONTWAIT or means to block).
+// Waits for room in the send buffer, as a reply that cannot join a batch must. The reader's
+// socket blocks; the loop's is non-blocking once Asio has waited on it, so a full buffer is
+// waited out in poll, as Asio's own synchronous send does.
 void send_now(int socket, std::span<const std::uint8_t> reply,
               const boost::asio::ip::udp::endpoint& client) {
-  while (::sendto(socket, reply.data(), reply.size(), 0, client.data(), client.size()) < 0) {
-    if (errno == EINTR) continue;
-    spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), std::strerror(errno));
+  for (;;) {
+    if (::sendto(socket, reply.data(), reply.size(), 0, client.data(), client.size()) >= 0) return;
+    int error = errno;
+    if (error == EAGAIN || error == EWOULDBLOCK) {
+      pollfd room{socket, POLLOUT, 0};
+      if (::poll(&room, 1, -1) >= 0) continue;
+      error = errno;
+    }
+    if (error == EINTR) continue;
+    spdlog::debug("could not send a reply to {}: {}", endpoint_text(client), std::strerror(error));
     return;
   }
 }
