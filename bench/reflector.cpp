@@ -11,13 +11,14 @@
 //                epoll_wait, as Boost.Asio's async_wait does
 //   registered   blocking in recvmmsg, the socket also registered (edge-triggered, as Asio
 //                registers every socket it opens) with an epoll that no one waits on
-// Every datagram that looks like a DNS query (QR clear, one question, uncompressed name) is answered
-// in place: the header and question are kept (so the ID, the question and the client's letter
-// case come back as sent), QR/AA/RA are set, everything after the question is cut, one fixed
-// A record whose owner is the pointer 0xC00C (the question name) is appended, and an OPT
-// record is re-added when the query carried one (as dnsdist does). Anything else is dropped.
-// The answer is the same for every name and type, so it also serves as a parent that answers
-// every forwarded miss at once (bench/run, workload c).
+//
+// Every datagram that looks like a DNS query (QR clear, one question, uncompressed name) is
+// answered in place: the header and question are kept (so the ID, the question and the
+// client's letter case come back as sent), QR/AA/RA are set, everything after the question is
+// cut, one fixed A record whose owner is the pointer 0xC00C (the question name) is appended,
+// and an OPT record is re-added when the query carried one (as dnsdist does). Anything else is
+// dropped. The answer is the same for every name and type, so it also serves as a parent that
+// answers every forwarded miss at once (bench/run, workload c).
 //
 // Logs "listening on ADDR:PORT" to stderr, like `resolver server`. SIGINT/SIGTERM end it.
 
@@ -83,7 +84,8 @@ std::size_t reflect(std::uint8_t* buffer, std::size_t size) {
 
 int main(int argc, char** argv) {
   if (argc < 2 || argc > 4) {
-    std::fprintf(stderr, "usage: %s PORT [ADDRESS [recvmmsg|epoll|epoll-rearm|registered]]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s PORT [ADDRESS [recvmmsg|epoll|epoll-rearm|registered]]\n",
+                 argv[0]);
     return 2;
   }
   int port = std::atoi(argv[1]);
@@ -155,8 +157,8 @@ int main(int argc, char** argv) {
       }
     }
     for (int i = 0; i < kBatch; ++i) in[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
-    int received = recvmmsg(fd, in.data(), kBatch,
-                            blocking ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
+    int received =
+        recvmmsg(fd, in.data(), kBatch, blocking ? MSG_WAITFORONE : MSG_DONTWAIT, nullptr);
     if (received < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       std::perror("reflector: recvmmsg");

@@ -1,5 +1,6 @@
 #include "resolver/server/udp_server.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -31,15 +32,17 @@ int wake_signal() {
 }
 
 // recvmmsg and sendmmsg without glibc's wrappers. Those are cancellation points: in a process
-// with threads each call switches the thread's cancellation type on and off, two atomic
-// read-modify-writes, twice per query when queries come one at a time. The server never
-// cancels a thread, so the bookkeeping buys nothing.
+// with threads each call switches the thread's cancellation type on and off (glibc 2.36, as
+// in Debian 12), two atomic read-modify-writes, twice per query when queries come one at a time.
+// The server never cancels a thread, so the bookkeeping buys nothing.
 int receive_messages(int socket, mmsghdr* messages, std::size_t count, int flags) {
-  return static_cast<int>(::syscall(SYS_recvmmsg, socket, messages, count, flags, nullptr));
+  return static_cast<int>(
+      ::syscall(SYS_recvmmsg, socket, messages, static_cast<unsigned>(count), flags, nullptr));
 }
 
 int send_messages(int socket, mmsghdr* messages, std::size_t count, int flags) {
-  return static_cast<int>(::syscall(SYS_sendmmsg, socket, messages, count, flags));
+  return static_cast<int>(
+      ::syscall(SYS_sendmmsg, socket, messages, static_cast<unsigned>(count), flags));
 }
 
 // Waits for room in the send buffer, as a reply that cannot join a batch must. The reader's
@@ -187,12 +190,8 @@ UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_contex
 UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
                      Responder& responder, Responder& reader, Counter& backlog_dropped,
                      const Clock& clock)
-    // Out of Asio: a socket its reactor registered with epoll costs every datagram a call of
-    // epoll's wakeup callback too, under a lock with interrupts off, though no one waits there
-    // (bench/reflector registered so: 6-9% more CPU per answer at one query per wakeup).
-    : socket_(loop),
-      fd_(socket.release()),
-      owns_fd_(true),
+    : socket_(std::move(socket)),
+      fd_(socket_.native_handle()),
       loop_(loop),
       responder_(responder),
       reader_(&reader),
@@ -202,7 +201,19 @@ UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_contex
       reader_replies_(std::make_unique<Replies>()),
       direct_(std::make_unique<DirectChannel>(fd_)),
       hand_offs_(std::make_unique<HandOffs>()),
-      backlog_dropped_(&backlog_dropped) {}
+      backlog_dropped_(&backlog_dropped) {
+  // Out of Asio: a socket its reactor registered with epoll costs every datagram a call of
+  // epoll's wakeup callback too, under a lock with interrupts off, though no one waits there
+  // (5.9% more CPU per answer at 40,000 q/s: bench/RESULTS.md). Released last, so that the
+  // socket closes itself if an allocation above throws.
+  socket_.release();
+  owns_fd_ = true;
+  // The reader sleeps in recvmmsg: a socket Asio made non-blocking would have it spin.
+  int flags = ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ((flags & O_NONBLOCK) != 0 && ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) < 0)) {
+    throw std::system_error(errno, std::generic_category(), "making the UDP socket blocking");
+  }
+}
 
 UdpServer::~UdpServer() {
   if (owns_fd_) ::close(fd_);
