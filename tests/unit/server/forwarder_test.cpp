@@ -47,6 +47,13 @@ struct Server {
   boost::asio::io_context worker_b;
   Forwarder forwarder_a{worker_a, handler, parent, in_flight, clock, limits, 0ms};
   Forwarder forwarder_b{worker_b, handler, parent, in_flight, clock, limits, 0ms};
+
+  // Caches `name` -> `address` for ten seconds from now, as a parent's earlier answer would.
+  bool hold(const std::string& name, const std::string& address) {
+    Answer answer;
+    answer.answers.push_back(address_record(name, address, 10));
+    return cache.insert(question(name), answer, clock.now());
+  }
 };
 
 // Collects what the clients of a test were answered.
@@ -141,9 +148,7 @@ TEST_CASE("beyond max_waiters on one question a client gets SERVFAIL at once",
 TEST_CASE("with an expired answer held, waiting clients get it stale while the query goes on",
           "[forwarder][stale]") {
   Server server;
-  Answer old;
-  old.answers.push_back(address_record("fading.test", "192.0.2.70", 10));
-  REQUIRE(server.cache.insert(question("fading.test"), old, server.clock.now()));
+  REQUIRE(server.hold("fading.test", "192.0.2.70"));
   server.clock.advance(20s);  // expired ten seconds ago
   Replies replies;
   server.forwarder_a.forward(question("fading.test"), replies.reply());
@@ -165,9 +170,7 @@ TEST_CASE("with an expired answer held, waiting clients get it stale while the q
 TEST_CASE("a failed parent gives the stale answer if one is held, else SERVFAIL",
           "[forwarder][stale]") {
   Server server;
-  Answer old;
-  old.answers.push_back(address_record("fading.test", "192.0.2.70", 10));
-  REQUIRE(server.cache.insert(question("fading.test"), old, server.clock.now()));
+  REQUIRE(server.hold("fading.test", "192.0.2.70"));
   server.clock.advance(20s);
   Replies replies;
   server.forwarder_a.forward(question("fading.test"), replies.reply());
@@ -196,9 +199,7 @@ TEST_CASE("a prefetch asks once and clients arriving meanwhile wait for it", "[f
 TEST_CASE("a prefetch that arrives after another one renewed the entry does not ask again",
           "[forwarder][prefetch]") {
   Server server;
-  Answer old;
-  old.answers.push_back(address_record("popular.test", "192.0.2.70", 10));
-  REQUIRE(server.cache.insert(question("popular.test"), old, server.clock.now()));
+  REQUIRE(server.hold("popular.test", "192.0.2.70"));
   server.clock.advance(9500ms);  // the last tenth of its lifetime: a hit asks for a refresh
   server.forwarder_a.refresh(question("popular.test"));
   REQUIRE(server.parent.questions.size() == 1);
