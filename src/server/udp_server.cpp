@@ -202,17 +202,17 @@ UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_contex
       direct_(std::make_unique<DirectChannel>(fd_)),
       hand_offs_(std::make_unique<HandOffs>()),
       backlog_dropped_(&backlog_dropped) {
-  // Out of Asio: a socket its reactor registered with epoll costs every datagram a call of
-  // epoll's wakeup callback too, under a lock with interrupts off, though no one waits there
-  // (5.9% more CPU per answer at 40,000 q/s: bench/RESULTS.md). Released last, so that the
-  // socket closes itself if an allocation above throws.
-  socket_.release();
-  owns_fd_ = true;
   // The reader sleeps in recvmmsg: a socket Asio made non-blocking would have it spin.
   int flags = ::fcntl(fd_, F_GETFL);
   if (flags < 0 || ((flags & O_NONBLOCK) != 0 && ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) < 0)) {
     throw std::system_error(errno, std::generic_category(), "making the UDP socket blocking");
   }
+  // Out of Asio: a socket its reactor registered with epoll costs every datagram a call of
+  // epoll's wakeup callback too, under a lock with interrupts off, though no one waits there
+  // (5.9% more CPU per answer at 40,000 q/s: bench/RESULTS.md). Released last, so that the
+  // socket closes itself if anything above throws.
+  socket_.release();
+  owns_fd_ = true;
 }
 
 UdpServer::~UdpServer() {

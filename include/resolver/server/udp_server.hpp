@@ -53,8 +53,8 @@ class UdpServer final : private ReplyChannel {
   // Blocking: `reader` (whose ResponderParts::loop is `loop`) answers on the thread that calls
   // read_until_stopped(); `responder` answers what it hands off, on `loop`. The socket is taken
   // out of its io_context (released), which must not be running on another thread meanwhile,
-  // and made blocking. `backlog_dropped` counts, on the reader's
-  // thread, the requests dropped because kHandOffSlots were waiting for the loop.
+  // and made blocking. `backlog_dropped` counts, on the reader's thread, the requests dropped
+  // because kHandOffSlots were waiting for the loop.
   UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_context& loop,
             Responder& responder, Responder& reader, Counter& backlog_dropped, const Clock& clock);
   ~UdpServer() override;
