@@ -212,11 +212,10 @@ UdpServer::UdpServer(boost::asio::ip::udp::socket socket, boost::asio::io_contex
   // (5.9% more CPU per answer at 40,000 q/s: bench/RESULTS.md). Released last, so that the
   // socket closes itself if anything above throws.
   socket_.release();
-  owns_fd_ = true;
 }
 
 UdpServer::~UdpServer() {
-  if (owns_fd_) ::close(fd_);
+  if (reader_ != nullptr) ::close(fd_);
 }
 
 UdpServer::Endpoint UdpServer::local_endpoint() const {

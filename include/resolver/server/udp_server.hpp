@@ -105,8 +105,7 @@ class UdpServer final : private ReplyChannel {
   Send deferred(const Endpoint& client) override;
 
   boost::asio::ip::udp::socket socket_;  // Epoll; Blocking: empty (released)
-  int fd_;                               // socket_'s, or the released socket
-  bool owns_fd_ = false;                 // Blocking: the destructor closes fd_
+  int fd_;  // socket_'s; Blocking: released to this object, closed by the destructor
   boost::asio::io_context& loop_;
   Responder& responder_;  // the loop's
   Responder* reader_;     // Blocking: the reader thread's; null: Epoll
